@@ -1,0 +1,88 @@
+"""Formatting for people: Vietnamese dates and numbers, local times, phones."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import phonenumbers
+from flask import Flask
+from flask_babel import format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+
+from registry.timeutil import to_local
+
+
+def long_date(value: date | datetime | None) -> str:
+    """A date in words: "ngày 10 tháng 11 năm 2021" (vi) or "10 November 2021" (en)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    if str(get_locale()) == "vi":
+        return f"ngày {value.day:02d} tháng {value.month} năm {value.year}"
+    return value.strftime("%-d %B %Y")
+
+
+def short_datetime(value: datetime | None) -> str:
+    """A stored UTC time as local "dd/mm/yyyy HH:MM"."""
+    if value is None:
+        return ""
+    return to_local(value).strftime("%d/%m/%Y %H:%M")
+
+
+def short_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def number(value) -> str:
+    """A number with the locale's grouping: 1.250 in Vietnamese, 1,250 in English."""
+    if value is None:
+        return ""
+    return format_decimal(value)
+
+
+def phone_national(value: str | None) -> str:
+    """An E.164 phone shown in the national format (0912 345 678)."""
+    if not value:
+        return ""
+    try:
+        parsed = phonenumbers.parse(value, "VN")
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+ACTION_LABELS = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "suspend": _l("Suspended"),
+    "reactivate": _l("Reactivated"),
+    "login": _l("Logged in"),
+    "enable": _l("Enabled"),
+    "disable": _l("Disabled"),
+    "password_change": _l("Password changed"),
+}
+
+
+def action_label(action: str) -> str:
+    """An audit action in words."""
+    return str(ACTION_LABELS.get(action, action))
+
+
+def init_template_helpers(app: Flask) -> None:
+    """Register the filters and globals for templates."""
+    from registry.navigation import nav_items
+
+    app.jinja_env.globals.update(nav_items=nav_items, action_label=action_label,
+                                 current_locale=lambda: str(get_locale()))
+    app.jinja_env.filters.update(
+        long_date=long_date,
+        short_datetime=short_datetime,
+        short_date=short_date,
+        number=number,
+        phone=phone_national,
+    )

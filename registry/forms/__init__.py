@@ -1,0 +1,47 @@
+"""Form base: strips whitespace, composes Vietnamese text (NFC), and speaks Vietnamese.
+
+WTForms ships no Vietnamese catalog, so every built-in or Flask-WTF message is passed through our
+own gettext after validation; the msgids are listed in `builtin_messages` for extraction.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+
+from registry.text import nfc
+
+
+def _strip_nfc(value):
+    return nfc(value) if isinstance(value, str) else value
+
+
+class _Translations:
+    """WTForms translations object backed by the app's catalog."""
+
+    def gettext(self, string):
+        return gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        # WTForms interpolates the numbers itself afterwards.
+        return gettext(singular if n == 1 else plural)
+
+
+class BaseForm(FlaskForm):
+    """Every form of the registry derives from this one."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if unbound_field.field_class.__name__ not in ("FileField", "MultipleFileField"):
+                filters.append(_strip_nfc)
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+        def get_translations(self, form):
+            return _Translations()
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate, then translate any message that came through in English."""
+        ok = super().validate(extra_validators=extra_validators)
+        for field in self._fields.values():
+            field.errors = [gettext(e) if isinstance(e, str) else e for e in field.errors]
+        return ok

@@ -1,0 +1,82 @@
+"""A visit to a check-in point, whatever its source, with the visitor's declaration."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.extensions import db
+from registry.timeutil import utcnow
+
+
+class CheckinSource(str, enum.Enum):
+    """The four ways a visit gets recorded (domain.md); every record keeps its source."""
+
+    SELF_SCAN = "self_scan"
+    CARD_SCAN = "card_scan"
+    PAPER = "paper"
+    ON_BEHALF = "on_behalf"
+
+
+class TimePrecision(str, enum.Enum):
+    """How exactly the check-in time is known: paper rows may carry only a rough time or a date."""
+
+    EXACT = "exact"
+    APPROXIMATE = "approximate"
+    DATE_ONLY = "date_only"
+
+
+class Checkin(db.Model):
+    """One visit: where, when, how it was recorded, and the declaration given."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        Index("ix_checkins_commune_checked_in_at", "commune_id", "checked_in_at"),
+        Index("ix_checkins_point_checked_in_at", "point_id", "checked_in_at"),
+        Index("ix_checkins_venue_checked_in_at", "venue_id", "checked_in_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    point_id: Mapped[int] = mapped_column(ForeignKey("checkin_points.id"))
+    source: Mapped[CheckinSource] = mapped_column(
+        Enum(CheckinSource, native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        index=True,
+    )
+    checked_in_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checked_out_at: Mapped[datetime | None]
+    time_precision: Mapped[TimePrecision] = mapped_column(
+        Enum(TimePrecision, native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        default=TimePrecision.EXACT,
+    )
+    # The declaration (domain.md). Text is NFC; search_name is folded for diacritic-free search.
+    full_name: Mapped[str] = mapped_column(String(120))
+    search_name: Mapped[str] = mapped_column(String(120), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    sex: Mapped[str | None] = mapped_column(String(8))  # male / female / other
+    nationality: Mapped[str | None] = mapped_column(String(64))
+    province: Mapped[str | None] = mapped_column(String(120))
+    ward: Mapped[str | None] = mapped_column(String(120))
+    address: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
+    email: Mapped[str | None] = mapped_column(String(120))
+    # Answers to the health questions, keyed by question code, so an admin can change the
+    # question list without breaking old answers: {"fever": {"answer": true, "text": "..."}}.
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    has_symptoms: Mapped[bool] = mapped_column(default=False)
+    # Who typed it (paper transcription, on-behalf); null for self-scan.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    venue = relationship("Venue")
+    point = relationship("CheckinPoint")
+    entered_by = relationship("User", foreign_keys=[entered_by_id])
+
+    def __repr__(self) -> str:
+        return f"<Checkin {self.id} {self.source.value} {self.checked_in_at:%Y-%m-%d %H:%M}>"

@@ -1,0 +1,104 @@
+"""Venues (checkpoints, điểm kiểm dịch), their categories and check-in points."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.extensions import db
+from registry.timeutil import utcnow
+
+
+def new_point_token() -> str:
+    """A random token of 160 bits for a check-in point's QR (at least 128 bits are required)."""
+    return secrets.token_urlsafe(20)
+
+
+class VenueStatus(str, enum.Enum):
+    """Whether a venue takes check-ins."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class VenueCategory(db.Model):
+    """A kind of venue (school, market …); each commune has the defaults and may add more."""
+
+    __tablename__ = "venue_categories"
+    __table_args__ = (UniqueConstraint("commune_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=100)
+
+    def __repr__(self) -> str:
+        return f"<VenueCategory {self.code}>"
+
+
+class Venue(db.Model):
+    """A registered checkpoint: an office, school, shop or public place."""
+
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower case without diacritics, so "truong tieu hoc" finds "Trường Tiểu học".
+    search_name: Mapped[str] = mapped_column(String(200), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("venue_categories.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(255))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
+    manager_name: Mapped[str | None] = mapped_column(String(120))
+    manager_phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[VenueStatus] = mapped_column(
+        Enum(VenueStatus, native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        default=VenueStatus.ACTIVE,
+        index=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    category: Mapped[VenueCategory] = relationship()
+    village = relationship("Village")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    updated_by = relationship("User", foreign_keys=[updated_by_id])
+    points: Mapped[list[CheckinPoint]] = relationship(
+        back_populates="venue", order_by="CheckinPoint.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == VenueStatus.SUSPENDED
+
+    def __repr__(self) -> str:
+        return f"<Venue {self.id} {self.name}>"
+
+
+class CheckinPoint(db.Model):
+    """An entrance or area of a venue with its own QR poster."""
+
+    __tablename__ = "checkin_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_point_token)
+    # Goes up each time the token is rotated, printed on the poster so staff can tell old from new.
+    poster_version: Mapped[int] = mapped_column(Integer, default=1)
+    poster_printed_at: Mapped[datetime | None]
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    venue: Mapped[Venue] = relationship(back_populates="points")
+
+    def __repr__(self) -> str:
+        return f"<CheckinPoint {self.id} {self.name}>"

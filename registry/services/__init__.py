@@ -1,0 +1,1 @@
+"""The operations of the registry. Services flush, never commit: views own the transaction."""

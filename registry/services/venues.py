@@ -1,0 +1,124 @@
+"""Registering venues and their check-in points, with the audit trail."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+
+from registry.extensions import db
+from registry.models import CheckinPoint, Venue, VenueCategory, VenueStatus, Village
+from registry.services.audit import record_event
+from registry.text import fold, like_pattern, nfc
+from registry.timeutil import utcnow
+
+# Fields of a venue a clerk edits; the audit trail records old → new for each.
+EDITABLE_FIELDS = ("name", "category_id", "address", "village_id", "manager_name",
+                   "manager_phone", "notes")
+
+
+@dataclass
+class VenueFilter:
+    """What the venue list is narrowed to."""
+
+    query: str = ""
+    category_id: int | None = None
+    village_id: int | None = None
+    status: VenueStatus | None = None
+
+
+def venue_query(commune_id: int, flt: VenueFilter) -> Select:
+    """The commune's venues matching `flt`, ordered by name."""
+    stmt = select(Venue).where(Venue.commune_id == commune_id)
+    if flt.query:
+        pattern = like_pattern(flt.query)
+        stmt = stmt.where(Venue.search_name.like(pattern, escape="\\"))
+    if flt.category_id:
+        stmt = stmt.where(Venue.category_id == flt.category_id)
+    if flt.village_id:
+        stmt = stmt.where(Venue.village_id == flt.village_id)
+    if flt.status:
+        stmt = stmt.where(Venue.status == flt.status)
+    return stmt.order_by(Venue.search_name, Venue.id)
+
+
+def count_venues(commune_id: int, flt: VenueFilter) -> int:
+    """How many venues `venue_query` would list."""
+    sub = venue_query(commune_id, flt).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(sub))
+
+
+def _clean_points(point_names: list[str]) -> list[str]:
+    names = [nfc(n) for n in point_names if n and nfc(n)]
+    return names or ["Cổng chính"]
+
+
+def register_venue(commune_id: int, user, *, point_names: list[str], **fields) -> Venue:
+    """Create a venue with its check-in points (at least one, "Cổng chính" by default)."""
+    values = {k: nfc(v) if isinstance(v, str) else v for k, v in fields.items()}
+    venue = Venue(commune_id=commune_id, search_name=fold(values["name"]),
+                  created_by_id=user.id, updated_by_id=user.id, **values)
+    for name in _clean_points(point_names):
+        venue.points.append(CheckinPoint(name=name))
+    db.session.add(venue)
+    db.session.flush()
+    record_event("create", venue, user=user,
+                 details={k: [None, v] for k, v in values.items() if v not in (None, "")})
+    return venue
+
+
+def update_venue(venue: Venue, user, *, point_names: list[str] | None = None, **fields) -> dict:
+    """Apply changed fields (and new point names) to `venue`; return {field: [old, new]}."""
+    changes: dict = {}
+    for key in EDITABLE_FIELDS:
+        if key not in fields:
+            continue
+        new = nfc(fields[key]) if isinstance(fields[key], str) else fields[key]
+        new = new or None if key != "name" else new
+        old = getattr(venue, key)
+        if old != new:
+            changes[key] = [old, new]
+            setattr(venue, key, new)
+    if "name" in changes:
+        venue.search_name = fold(venue.name)
+    if point_names is not None:
+        existing = {p.name for p in venue.points}
+        for name in _clean_points(point_names):
+            if name not in existing:
+                venue.points.append(CheckinPoint(name=name))
+                changes.setdefault("points_added", [None, []])[1].append(name)
+        if "points_added" in changes:
+            changes["points_added"][1] = ", ".join(changes["points_added"][1])
+    if changes:
+        venue.updated_by_id = user.id
+        venue.updated_at = utcnow()
+        db.session.flush()
+        record_event("update", venue, user=user, details=changes)
+    return changes
+
+
+def set_venue_status(venue: Venue, user, status: VenueStatus, reason: str | None = None) -> None:
+    """Suspend or reactivate a venue; a suspended venue's posters say so and take no check-ins."""
+    if venue.status == status:
+        return
+    old = venue.status
+    venue.status = status
+    venue.updated_by_id = user.id
+    venue.updated_at = utcnow()
+    db.session.flush()
+    action = "suspend" if status == VenueStatus.SUSPENDED else "reactivate"
+    record_event(action, venue, user=user, details={"status": [old, status]}, reason=reason)
+
+
+def categories_for(commune_id: int) -> list[VenueCategory]:
+    """The commune's venue categories in display order."""
+    return list(db.session.scalars(
+        select(VenueCategory).where(VenueCategory.commune_id == commune_id)
+        .order_by(VenueCategory.position, VenueCategory.name)))
+
+
+def villages_for(commune_id: int, active_only: bool = True) -> list[Village]:
+    """The commune's villages/residential groups by name."""
+    stmt = select(Village).where(Village.commune_id == commune_id)
+    if active_only:
+        stmt = stmt.where(Village.is_active.is_(True))
+    return list(db.session.scalars(stmt.order_by(Village.name)))

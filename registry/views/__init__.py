@@ -1,0 +1,1 @@
+"""Blueprints, one per feature; views are the only place that commits."""

@@ -1,0 +1,71 @@
+"""Logging in and out, and the user's own account."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from registry.extensions import db, limiter
+from registry.forms.auth import LoginForm, PasswordChangeForm
+from registry.models import User
+from registry.services.audit import record_event
+from registry.timeutil import utcnow
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """The login form; wrong credentials get one message that does not say which part was wrong."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data))
+        if user is None or not user.check_password(form.password.data):
+            form.password.errors.append(_("Wrong username or password."))
+        elif not user.is_active:
+            form.username.errors.append(_("This account is disabled. Ask the administrator."))
+        else:
+            login_user(user, remember=form.remember.data)
+            user.last_login_at = utcnow()
+            record_event("login", user, user=user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out and go back to the login page."""
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own account: change password."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            current_user.set_password(form.new.data)
+            record_event("password_change", current_user)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)

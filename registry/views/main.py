@@ -1,0 +1,47 @@
+"""The home page and the language switch."""
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from registry.extensions import db
+from registry.models import Role
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    """Logged-in staff land on their start page; others on the login page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role == Role.VENUE:
+        return render_template("main/home.html")
+    return render_template("main/home.html")
+
+
+@bp.post("/language")
+def set_language():
+    """Switch between Vietnamese and English, for the session and the account."""
+    lang = request.form.get("lang", "vi")
+    if lang not in ("vi", "en"):
+        lang = "vi"
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        db.session.commit()
+    target = request.form.get("next") or url_for("main.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness probe for the process manager."""
+    return {"status": "ok"}
+
+
+@bp.get("/me")
+@login_required
+def me():
+    """Who am I: the account page."""
+    return redirect(url_for("auth.account"))

@@ -1,0 +1,223 @@
+"""Venues: list, search, register, edit, suspend, import and export."""
+from __future__ import annotations
+
+import io
+
+import secrets
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from registry.extensions import db
+from registry.forms.venue import VenueForm, VenueImportForm, VenueStatusForm
+from registry.models import AuditEvent, Role, Venue, VenueStatus
+from registry.security import get_scoped_or_404, roles_required
+from registry.services.spreadsheets import SpreadsheetError, read_rows, write_xlsx
+from registry.services.venue_import import (import_venues, parse_venue_rows, template_header)
+from registry.services.venues import (VenueFilter, categories_for, count_venues, register_venue,
+                                      set_venue_status, update_venue, venue_query, villages_for)
+from registry.formatting import phone_national
+
+bp = Blueprint("venues", __name__, url_prefix="/venues")
+
+STAFF = (Role.ADMIN, Role.CLERK, Role.CHAIRMAN)
+EDITORS = (Role.ADMIN, Role.CLERK)
+
+
+def _filter_from_args() -> VenueFilter:
+    def as_int(name):
+        value = request.args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    status = request.args.get("status")
+    return VenueFilter(
+        query=(request.args.get("q") or "")[:100],
+        category_id=as_int("category"),
+        village_id=as_int("village"),
+        status=VenueStatus(status) if status in {s.value for s in VenueStatus} else None,
+    )
+
+
+def _fill_choices(form: VenueForm) -> None:
+    commune_id = current_user.commune_id
+    form.category_id.choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(c.id, c.name) for c in categories_for(commune_id)]
+    form.village_id.choices = [SelectChoice("", _("— none —"))] + [
+        SelectChoice(v.id, v.name) for v in villages_for(commune_id)]
+
+
+@bp.get("/")
+@roles_required(*STAFF)
+def index():
+    """The venue list with filters, search and paging."""
+    flt = _filter_from_args()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = current_app.config["VENUES_PER_PAGE"]
+    stmt = venue_query(current_user.commune_id, flt)
+    total = count_venues(current_user.commune_id, flt)
+    venues = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    pages = max((total + per_page - 1) // per_page, 1)
+    return render_template(
+        "venues/index.html", venues=venues, flt=flt, page=page, pages=pages, total=total,
+        categories=categories_for(current_user.commune_id),
+        villages=villages_for(current_user.commune_id, active_only=False),
+        statuses=VenueStatus, can_edit=current_user.has_role(*EDITORS))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def create():
+    """Register a venue."""
+    form = VenueForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        venue = register_venue(
+            current_user.commune_id, current_user, point_names=form.point_names(),
+            name=form.name.data, category_id=form.category_id.data, address=form.address.data,
+            village_id=form.village_id.data, manager_name=form.manager_name.data,
+            manager_phone=form.manager_phone.data, notes=form.notes.data)
+        db.session.commit()
+        flash(_("Venue \"%(name)s\" registered.", name=venue.name), "success")
+        return redirect(url_for("venues.detail", venue_id=venue.id))
+    return render_template("venues/form.html", form=form, venue=None)
+
+
+@bp.get("/<int:venue_id>")
+@roles_required(*STAFF)
+def detail(venue_id: int):
+    """One venue: its fields, check-in points and change history."""
+    venue = get_scoped_or_404(Venue, venue_id)
+    history = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "venues",
+                                 AuditEvent.object_id == venue.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(50)).all()
+    return render_template("venues/detail.html", venue=venue, history=history,
+                           status_form=VenueStatusForm(), can_edit=current_user.has_role(*EDITORS))
+
+
+@bp.route("/<int:venue_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def edit(venue_id: int):
+    """Edit a venue; new lines in the points box add check-in points."""
+    venue = get_scoped_or_404(Venue, venue_id)
+    form = VenueForm(obj=venue)
+    _fill_choices(form)
+    if request.method == "GET":
+        form.point_lines.data = "\n".join(p.name for p in venue.points)
+        form.manager_phone.data = phone_national(venue.manager_phone)
+    if form.validate_on_submit():
+        changes = update_venue(
+            venue, current_user, point_names=form.point_names(), name=form.name.data,
+            category_id=form.category_id.data, address=form.address.data,
+            village_id=form.village_id.data, manager_name=form.manager_name.data,
+            manager_phone=form.manager_phone.data, notes=form.notes.data)
+        db.session.commit()
+        flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
+        return redirect(url_for("venues.detail", venue_id=venue.id))
+    return render_template("venues/form.html", form=form, venue=venue)
+
+
+@bp.post("/<int:venue_id>/status/<any(suspend, reactivate):action>")
+@roles_required(*EDITORS)
+def change_status(venue_id: int, action: str):
+    """Suspend or reactivate a venue."""
+    venue = get_scoped_or_404(Venue, venue_id)
+    form = VenueStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    status = VenueStatus.SUSPENDED if action == "suspend" else VenueStatus.ACTIVE
+    set_venue_status(venue, current_user, status, reason=form.reason.data or None)
+    db.session.commit()
+    flash(_("The venue is suspended.") if action == "suspend"
+          else _("The venue is active again."), "success")
+    return redirect(url_for("venues.detail", venue_id=venue.id))
+
+
+@bp.get("/export.xlsx")
+@roles_required(*STAFF)
+def export():
+    """The filtered list as a spreadsheet."""
+    flt = _filter_from_args()
+    venues = db.session.scalars(venue_query(current_user.commune_id, flt)).all()
+    header = [_("No."), _("Venue name"), _("Category"), _("Address"),
+              _("Village / residential group"), _("Person responsible"), _("Phone"),
+              _("Check-in points"), _("Status"), _("Notes")]
+    rows = ((i, v.name, v.category.name, v.address or "", v.village.name if v.village else "",
+             v.manager_name or "", phone_national(v.manager_phone),
+             "; ".join(p.name for p in v.points),
+             _("Suspended") if v.is_suspended else _("Active"), v.notes or "")
+            for i, v in enumerate(venues, start=1))
+    data = write_xlsx(_("Venues"), header, rows)
+    return send_file(io.BytesIO(data), as_attachment=True, download_name="dia-diem.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/import/template.xlsx")
+@roles_required(*EDITORS)
+def import_template():
+    """An empty spreadsheet with the import columns and one example row."""
+    example = ["Trường Tiểu học Triệu Sơn", "Trường học", "Số 1 đường Lê Lợi",
+               "", "Nguyễn Văn An", "0912345678", "Cổng chính; Cổng phụ", ""]
+    data = write_xlsx(_("Venues"), template_header(), [example])
+    return send_file(io.BytesIO(data), as_attachment=True, download_name="mau-nhap-dia-diem.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def import_upload():
+    """Upload a spreadsheet; show a preview with every error, or a button to import."""
+    form = VenueImportForm()
+    result = None
+    token = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        try:
+            rows = read_rows(upload.filename, data)
+        except SpreadsheetError:
+            form.file.errors.append(_("This file cannot be read as a spreadsheet. Save it as "
+                                      ".xlsx or .csv (UTF-8) and try again."))
+        else:
+            result = parse_venue_rows(current_user.commune_id, rows)
+            if result.is_valid:
+                token = secrets.token_urlsafe(16)
+                suffix = ".csv" if upload.filename.lower().endswith(".csv") else ".xlsx"
+                (_upload_dir() / f"{current_user.id}-{token}{suffix}").write_bytes(data)
+    return render_template("venues/import.html", form=form, result=result, token=token,
+                           header=template_header())
+
+
+@bp.post("/import/confirm")
+@roles_required(*EDITORS)
+def import_confirm():
+    """Import a previewed file: every row or none."""
+    form = VenueStatusForm()  # only for its CSRF check
+    token = request.form.get("token", "")
+    if not form.validate_on_submit() or not token.replace("-", "").replace("_", "").isalnum():
+        abort(400)
+    matches = [p for p in _upload_dir().glob(f"{current_user.id}-{token}.*")]
+    if not matches:
+        flash(_("The preview has expired. Upload the file again."), "warning")
+        return redirect(url_for("venues.import_upload"))
+    path = matches[0]
+    result = parse_venue_rows(current_user.commune_id, read_rows(path.name, path.read_bytes()))
+    if not result.is_valid:
+        flash(_("The file no longer passes the checks. Upload it again."), "warning")
+        return redirect(url_for("venues.import_upload"))
+    count = import_venues(current_user.commune_id, current_user, result)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(_("%(count)s venues imported.", count=count), "success")
+    return redirect(url_for("venues.index"))

@@ -1,0 +1,4 @@
+"""Shim for tools that still look for setup.py; the metadata is in setup.cfg."""
+from setuptools import setup
+
+setup()
