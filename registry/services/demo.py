@@ -1,12 +1,13 @@
 """The demo commune loaded by `flask seed-demo` (and `make run` on an empty database).
 
-Each feature adds its own seeder to DEMO_SEEDERS; they run in order after the commune, its
-villages, accounts and venues exist.
+Each feature with demo data has a function `seed_demo_data(commune, context, rng)` in a module
+listed in DEMO_SEEDER_MODULES; they run in order after the commune, its villages, accounts and
+venues exist.
 """
 from __future__ import annotations
 
+import importlib
 import random
-from collections.abc import Callable
 
 from registry.extensions import db
 from registry.models import Commune, Role, User
@@ -79,8 +80,8 @@ SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đỗ", "B�
 GIVEN = ("Văn An", "Thị Bình", "Văn Cường", "Thị Dung", "Minh Đức", "Thị Hà", "Quang Huy",
          "Thị Lan", "Văn Long", "Thị Mai", "Hữu Nam", "Thị Oanh", "Văn Phúc", "Thị Quyên")
 
-DemoSeeder = Callable[[Commune, dict, random.Random], None]
-DEMO_SEEDERS: list[DemoSeeder] = []
+# Modules with a `seed_demo_data(commune, context, rng)`, run in this order.
+DEMO_SEEDER_MODULES: tuple[str, ...] = ()
 
 
 def demo_person(rng: random.Random) -> tuple[str, str]:
@@ -115,7 +116,7 @@ def seed_demo(seed: int = 2021) -> Commune:
             password=DEMO_PASSWORD, venue_id=venues[8].id if role == Role.VENUE else None,
             by=admin)
     context = {"users": users, "venues": venues, "villages": villages}
-    for seeder in DEMO_SEEDERS:
-        seeder(commune, context, rng)
+    for name in DEMO_SEEDER_MODULES:
+        importlib.import_module(name).seed_demo_data(commune, context, rng)
     db.session.flush()
     return commune

@@ -1,0 +1,78 @@
+"""PDF rendering: a Jinja template → HTML → WeasyPrint, with bundled fonts and a locked fetcher.
+
+`render_pdf("pdf/poster.html", **ctx)` returns the PDF bytes. One FontConfiguration and the print
+CSS are built once per process; the URL fetcher serves only the package's own static files and
+data: URIs, so a typed value can never make the renderer fetch anything from the network.
+"""
+from __future__ import annotations
+
+import functools
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from flask import render_template
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+BASE_URL = "registry-static:///"
+
+
+class FetchRefused(ValueError):
+    """The PDF asked for a resource outside the package."""
+
+
+class PackageOnlyFetcher(URLFetcher):
+    """Serve registry-static:/// paths from the package's static folder, and data: URIs; refuse
+    everything else (http, file, ftp …)."""
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        parsed = urlparse(url)
+        if parsed.scheme != "registry-static":
+            raise FetchRefused(url)
+        path = (STATIC_DIR / unquote(parsed.path).lstrip("/")).resolve()
+        if STATIC_DIR not in path.parents or not path.is_file():
+            raise FetchRefused(url)
+        mime_type, _ = mimetypes.guess_type(path.name)
+        return URLFetcherResponse(url, body=path.read_bytes(), headers={
+            "Content-Type": mime_type or "application/octet-stream"})
+
+
+url_fetcher = PackageOnlyFetcher()
+
+
+@functools.cache
+def font_config() -> FontConfiguration:
+    """The process-wide font configuration (fonts are loaded once)."""
+    return FontConfiguration()
+
+
+@functools.cache
+def stylesheet(name: str) -> CSS:
+    """A print stylesheet from static/css/print/, parsed once."""
+    return CSS(filename=str(STATIC_DIR / "css" / "print" / name), base_url=BASE_URL,
+               url_fetcher=url_fetcher, font_config=font_config())
+
+
+def html_to_pdf(html: str, stylesheets: tuple[str, ...] = ("base.css",)) -> bytes:
+    """Render an HTML string with the named print stylesheets."""
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher)
+    return document.write_pdf(stylesheets=[stylesheet(n) for n in stylesheets],
+                              font_config=font_config())
+
+
+def render_html_document(template: str, stylesheets: tuple[str, ...] = ("base.css",), **context):
+    """The laid-out WeasyPrint document (for page counts or copying pages), not yet written."""
+    html = render_template(template, **context)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher)
+    return document.render(stylesheets=[stylesheet(n) for n in stylesheets],
+                           font_config=font_config())
+
+
+def render_pdf(template: str, stylesheets: tuple[str, ...] = ("base.css",), **context) -> bytes:
+    """Render a Jinja template (autoescaped: typed text stays text) to PDF bytes."""
+    return html_to_pdf(render_template(template, **context), stylesheets)
