@@ -1,8 +1,9 @@
-"""Foundation: communes, villages, accounts, venues, check-in points, check-ins, audit trail.
+"""Foundation: communes, villages, accounts, venues, check-in points, check-ins, questions,
+daily counts, audit trail.
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-22 04:41:57.915207
+Create Date: 2026-11-22 04:47:41.024922
 
 """
 from alembic import op
@@ -35,6 +36,24 @@ def upgrade():
     )
     with op.batch_alter_table('communes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_communes_unit_code'), ['unit_code'], unique=False)
+
+    op.create_table('declaration_questions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('text_en', sa.String(length=500), nullable=True),
+    sa.Column('asks_details', sa.Boolean(), nullable=False),
+    sa.Column('is_symptom', sa.Boolean(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['commune_id'], ['communes.id'], name=op.f('fk_declaration_questions_commune_id_communes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_declaration_questions')),
+    sa.UniqueConstraint('commune_id', 'code', name=op.f('uq_declaration_questions_commune_id_code'))
+    )
+    with op.batch_alter_table('declaration_questions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_declaration_questions_commune_id'), ['commune_id'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -152,6 +171,23 @@ def upgrade():
     with op.batch_alter_table('checkin_points', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checkin_points_venue_id'), ['venue_id'], unique=False)
 
+    op.create_table('checkin_daily_counts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('venue_id', sa.Integer(), nullable=False),
+    sa.Column('point_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('source', sa.Enum('self_scan', 'card_scan', 'paper', 'on_behalf', name='checkinsource', native_enum=False, length=16), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['commune_id'], ['communes.id'], name=op.f('fk_checkin_daily_counts_commune_id_communes')),
+    sa.ForeignKeyConstraint(['point_id'], ['checkin_points.id'], name=op.f('fk_checkin_daily_counts_point_id_checkin_points')),
+    sa.ForeignKeyConstraint(['venue_id'], ['venues.id'], name=op.f('fk_checkin_daily_counts_venue_id_venues')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checkin_daily_counts')),
+    sa.UniqueConstraint('point_id', 'day', 'source', name=op.f('uq_checkin_daily_counts_point_id_day_source'))
+    )
+    with op.batch_alter_table('checkin_daily_counts', schema=None) as batch_op:
+        batch_op.create_index('ix_checkin_daily_counts_commune_day', ['commune_id', 'day'], unique=False)
+
     op.create_table('checkins',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('commune_id', sa.Integer(), nullable=False),
@@ -207,6 +243,10 @@ def downgrade():
         batch_op.drop_index('ix_checkins_commune_checked_in_at')
 
     op.drop_table('checkins')
+    with op.batch_alter_table('checkin_daily_counts', schema=None) as batch_op:
+        batch_op.drop_index('ix_checkin_daily_counts_commune_day')
+
+    op.drop_table('checkin_daily_counts')
     with op.batch_alter_table('checkin_points', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checkin_points_venue_id'))
 
@@ -239,6 +279,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_users_commune_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('declaration_questions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_declaration_questions_commune_id'))
+
+    op.drop_table('declaration_questions')
     with op.batch_alter_table('communes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_communes_unit_code'))
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -80,3 +80,27 @@ class Checkin(db.Model):
 
     def __repr__(self) -> str:
         return f"<Checkin {self.id} {self.source.value} {self.checked_in_at:%Y-%m-%d %H:%M}>"
+
+
+class CheckinDailyCount(db.Model):
+    """Counts kept when personal data is purged, so past dashboards and reports stay right.
+
+    A row counts only check-ins that were deleted by the purge (held ones stay in `checkins`),
+    so figures for any period = live check-ins + these counts, never counted twice.
+    """
+
+    __tablename__ = "checkin_daily_counts"
+    __table_args__ = (
+        Index("ix_checkin_daily_counts_commune_day", "commune_id", "day"),
+        db.UniqueConstraint("point_id", "day", "source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    point_id: Mapped[int] = mapped_column(ForeignKey("checkin_points.id"))
+    day: Mapped[date]  # the local (Vietnamese) calendar day of the check-ins
+    source: Mapped[CheckinSource] = mapped_column(
+        Enum(CheckinSource, native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]))
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,6 +5,7 @@ from vietnam_provinces import Province, Ward
 
 from registry.extensions import db
 from registry.models import Commune, VenueCategory, Village
+from registry.services.declarations import add_default_questions
 from registry.text import fold, nfc
 
 # The venue categories seen in the seeds (domain.md); an admin can add more per commune.
@@ -71,6 +72,7 @@ def create_commune(unit_code: int, *, hotline: str | None = None) -> Commune:
         db.session.add(VenueCategory(commune_id=commune.id, code=code, name=name,
                                      position=position))
     db.session.flush()
+    add_default_questions(commune.id)
     return commune
 
 
