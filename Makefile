@@ -24,7 +24,7 @@ sysdeps:
 	@bash bin/ensure-system-packages runtime
 
 translations: install
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 db: install
 	$(BIN)/flask db upgrade

@@ -63,6 +63,17 @@ def _set_security_headers(response):
     return response
 
 
+def _fresh_request_state() -> None:
+    """Forget the locale and user cached on `g` by an earlier request in the same app context.
+
+    In production every request has its own app context; tests (and CLI code that calls views)
+    may share one, and must not see the previous request's user or language.
+    """
+    g.pop("_flask_babel", None)
+    g.pop("_login_user", None)
+
+
 def init_security(app: Flask) -> None:
     """Attach the response headers to every answer."""
+    app.before_request(_fresh_request_state)
     app.after_request(_set_security_headers)

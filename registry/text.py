@@ -14,6 +14,18 @@ def nfc(value: str | None) -> str | None:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
 
 
+_INLINE_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def nfc_multiline(value: str | None) -> str | None:
+    """Like `nfc` but keeps line breaks (text areas): spaces are folded within each line."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_INLINE_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
 def fold(value: str | None) -> str:
     """A search key: lower case, no diacritics, đ → d, single spaces ("Trường" → "truong")."""
     if not value:

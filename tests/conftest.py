@@ -19,6 +19,18 @@ PASSWORD = "correct-horse-1"
 _pg_schema_ready = False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """Compile the catalogs first, so the suite never runs on stale .mo files."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "compile", "-d",
+                    str(root / "translations")], check=True)
+
+
 def _test_config(url: str, tmp_path) -> dict:
     return {
         "TESTING": True,

@@ -8,11 +8,15 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
-from registry.text import nfc
+from registry.text import nfc, nfc_multiline
 
 
 def _strip_nfc(value):
     return nfc(value) if isinstance(value, str) else value
+
+
+def _strip_nfc_multiline(value):
+    return nfc_multiline(value) if isinstance(value, str) else value
 
 
 class _Translations:
@@ -32,7 +36,10 @@ class BaseForm(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", []))
-            if unbound_field.field_class.__name__ not in ("FileField", "MultipleFileField"):
+            kind = unbound_field.field_class.__name__
+            if kind == "TextAreaField":
+                filters.append(_strip_nfc_multiline)
+            elif kind not in ("FileField", "MultipleFileField", "PasswordField"):
                 filters.append(_strip_nfc)
             return unbound_field.bind(form=form, filters=filters, **options)
 

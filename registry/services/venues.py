@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select
 from registry.extensions import db
 from registry.models import CheckinPoint, Venue, VenueCategory, VenueStatus, Village
 from registry.services.audit import record_event
-from registry.text import fold, like_pattern, nfc
+from registry.text import fold, like_pattern, nfc, nfc_multiline
 from registry.timeutil import utcnow
 
 # Fields of a venue a clerk edits; the audit trail records old → new for each.
@@ -47,6 +47,13 @@ def count_venues(commune_id: int, flt: VenueFilter) -> int:
     return db.session.scalar(select(func.count()).select_from(sub))
 
 
+def _clean(key: str, value):
+    """NFC text; notes keep their line breaks."""
+    if not isinstance(value, str):
+        return value
+    return nfc_multiline(value) if key == "notes" else nfc(value)
+
+
 def _clean_points(point_names: list[str]) -> list[str]:
     names = [nfc(n) for n in point_names if n and nfc(n)]
     return names or ["Cổng chính"]
@@ -54,7 +61,7 @@ def _clean_points(point_names: list[str]) -> list[str]:
 
 def register_venue(commune_id: int, user, *, point_names: list[str], **fields) -> Venue:
     """Create a venue with its check-in points (at least one, "Cổng chính" by default)."""
-    values = {k: nfc(v) if isinstance(v, str) else v for k, v in fields.items()}
+    values = {k: _clean(k, v) for k, v in fields.items()}
     venue = Venue(commune_id=commune_id, search_name=fold(values["name"]),
                   created_by_id=user.id, updated_by_id=user.id, **values)
     for name in _clean_points(point_names):
@@ -72,7 +79,7 @@ def update_venue(venue: Venue, user, *, point_names: list[str] | None = None, **
     for key in EDITABLE_FIELDS:
         if key not in fields:
             continue
-        new = nfc(fields[key]) if isinstance(fields[key], str) else fields[key]
+        new = _clean(key, fields[key])
         new = new or None if key != "name" else new
         old = getattr(venue, key)
         if old != new:
