@@ -22,9 +22,9 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # The national rule asks for at least 15 x 15 cm on venue posters (A4 and A3); A5 is for a
 # counter top where a 15 cm code does not fit, and is labelled as such in the clerk's menu.
 POSTER_SIZES = {
-    "A4": ("A4", 155.0),
+    "A4": ("A4", 152.0),
     "A3": ("A3", 220.0),
-    "A5": ("A5", 100.0),
+    "A5": ("A5", 96.0),
 }
 DEFAULT_SIZE = "A4"
 
