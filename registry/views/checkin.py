@@ -28,6 +28,10 @@ def public_rate_limit() -> str:
     return current_app.config["PUBLIC_RATE_LIMIT"]
 
 
+# One budget for all public endpoints together, so a script cannot spread over them.
+public_limit = limiter.shared_limit(public_rate_limit, scope="public_checkin")
+
+
 def _unavailable(resolved, state: str, status: int):
     commune = resolved.commune if resolved is not None else None
     venue = resolved.point.venue if resolved is not None and resolved.point else None
@@ -66,7 +70,7 @@ def _with_device_cookie(response, value: str):
 
 
 @bp.route("/c/<token>", methods=["GET", "POST"])
-@limiter.limit(public_rate_limit)
+@public_limit
 def page(token: str):
     """The declaration page of one check-in point (public, phone-first, no JavaScript)."""
     point, venue, commune, refusal = _load(token)
@@ -116,7 +120,7 @@ def _prefill(form, previous) -> None:
 
 
 @bp.post("/c/<token>/again")
-@limiter.limit(public_rate_limit)
+@public_limit
 def again(token: str):
     """One tap: check in with this phone's last declaration, unchanged."""
     point, venue, commune, refusal = _load(token)
@@ -140,7 +144,7 @@ def again(token: str):
 
 
 @bp.post("/c/<token>/checkout")
-@limiter.limit(public_rate_limit)
+@public_limit
 def checkout(token: str):
     """Record the time of leaving for this phone's open visit at the point."""
     point, venue, commune, refusal = _load(token)
