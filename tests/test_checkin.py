@@ -225,3 +225,88 @@ def test_public_endpoints_are_rate_limited(tmp_path):
         assert "Quá nhiều lần thử" in page.get_data(as_text=True)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_venue_staff_see_todays_checkins_of_their_venue_only(client, auth, make_venue,
+                                                            make_user):
+    mine = make_venue(name="Trạm Y tế xã", points=("Khu tiếp đón", "Khu tiêm chủng"))
+    theirs = make_venue(name="Chợ Nưa")
+    client.post(f"/c/{mine.points[1].token}", data=declaration())
+    client.application.test_client().post(
+        f"/c/{theirs.points[0].token}", data=declaration(full_name="Trần Thị Lạ",
+                                                         phone="0987 654 321"))
+    yesterday = client.application.test_client()
+    yesterday.post(f"/c/{mine.points[0].token}", data=declaration(full_name="Phạm Văn Cũ",
+                                                                  phone="0977 111 222"))
+    old = db.session.query(Checkin).filter_by(full_name="Phạm Văn Cũ").one()
+    old.checked_in_at -= timedelta(days=1)
+    db.session.commit()
+    staff = make_user(Role.VENUE, venue=mine)
+    auth.login(staff)
+    response = client.get("/my-venue/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Nguyễn Văn An" in page and "Khu tiêm chủng" in page and "Tự quét mã" in page
+    assert "Trần Thị Lạ" not in page and "Phạm Văn Cũ" not in page
+    # Counts per day: today 1, yesterday 1 (self-scan).
+    counts = re.findall(r"<tr><td>(\d\d/\d\d/\d{4})</td><td>(\d+)</td><td>(\d+)</td>", page)
+    assert [int(c[1]) for c in counts[:2]] == [1, 1] and len(counts) == 14
+    event = db.session.query(AuditEvent).filter_by(action="view").one()
+    assert event.user_id == staff.id and event.object_id == mine.id
+    assert event.details["rows"] == 1
+    # Other roles do not get this page.
+    auth.logout()
+    auth.login(make_user(Role.CLERK))
+    assert client.get("/my-venue/").status_code == 403
+
+
+@pytest.mark.browser
+def test_phone_checks_in_and_out_in_a_real_browser(live_server, chromium):
+    """At a phone's screen size, with CSRF on: declare, see the confirmation, check out, and
+    come back to the one-tap page; no horizontal scrolling, no CSP violation."""
+    app, base_url = live_server
+    with app.app_context():
+        from registry.services.communes import categories_for_code, create_commune
+        from registry.services.venues import register_venue
+
+        commune = create_commune(15664, hotline="+842373868123")
+
+        class _System:
+            id = None
+
+        venue = register_venue(commune.id, _System(), point_names=["Cổng chính"],
+                               name="Chợ Nưa", category_id=categories_for_code(commune.id)[
+                                   "market"].id, address="Thôn Đông")
+        token = venue.points[0].token
+        db.session.commit()
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                   has_touch=True, locale="vi-VN", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    problems = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    try:
+        page.goto(f"{base_url}/c/{token}")
+        assert page.locator("h1").inner_text() == "Khai báo y tế"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.fill("#full_name", "Nguyễn Thị Hoa")
+        page.fill("#phone", "0987654321")
+        page.fill("#birth_year", "1992")
+        page.check("#sex-1")
+        for code in QUESTION_CODES:
+            page.check(f"#q_{code}-1")
+        page.click("button.go")
+        page.wait_for_selector(".card.ok")
+        assert "Đã khai báo" in page.locator(".card.ok h1").inner_text()
+        assert "Nguyễn Thị Hoa" in page.inner_text(".card.ok")
+        page.click("button.leave")
+        page.wait_for_selector("text=Đã xác nhận ra về")
+        assert "Chào mừng quay lại" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    finally:
+        context.close()
+    assert not problems, problems
+    with app.app_context():
+        row = db.session.query(Checkin).one()
+        assert row.full_name == "Nguyễn Thị Hoa" and row.sex == "female"
+        assert row.checked_out_at is not None
