@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from registry.extensions import db
 from registry.models import CheckinPoint, Commune, RetiredPointToken, Venue
@@ -63,7 +64,9 @@ def resolve_token(token: str) -> ResolvedToken:
     """Find the point behind a scanned token, or say why there is none."""
     if not token or not TOKEN_PATTERN.match(token):
         return ResolvedToken(TokenState.MALFORMED)
-    point = db.session.scalars(select(CheckinPoint).where(CheckinPoint.token == token)).first()
+    # The venue comes in the same query: every scan needs it (status, name, commune).
+    point = db.session.scalars(select(CheckinPoint).options(joinedload(CheckinPoint.venue))
+                               .where(CheckinPoint.token == token)).first()
     if point is not None:
         return ResolvedToken(TokenState.OK, point=point)
     retired = db.session.scalars(

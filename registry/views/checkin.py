@@ -99,7 +99,7 @@ def page(token: str):
         db.session.commit()
         flash(_("Checked in. Show this screen to the staff if asked.") if not merged else
               _("You were already checked in here; your details have been updated."), "success")
-        return _with_device_cookie(redirect(url_for("checkin.page", token=point.token)), cookie)
+        return _with_device_cookie(redirect(url_for("checkin.page", token=token)), cookie)
     return render_template("checkin/form.html", point=point, venue=venue, commune=commune,
                            form=form, previous=previous)
 
@@ -133,14 +133,14 @@ def again(token: str):
                if previous is not None else None)
     if not form.validate_on_submit() or answers is None:
         flash(_("Please fill in the declaration."), "warning")
-        return redirect(url_for("checkin.page", token=point.token, edit=1))
+        return redirect(url_for("checkin.page", token=token, edit=1))
     declaration = declaration_from_checkin(previous)
     declaration.answers = answers
     _checkin, merged = self_scan(point, declaration, dev_hash, commune.checkin_merge_minutes)
     db.session.commit()
     flash(_("Checked in. Show this screen to the staff if asked.") if not merged else
           _("You were already checked in here; your details have been updated."), "success")
-    return _with_device_cookie(redirect(url_for("checkin.page", token=point.token)), cookie)
+    return _with_device_cookie(redirect(url_for("checkin.page", token=token)), cookie)
 
 
 @bp.post("/c/<token>/checkout")
@@ -154,8 +154,8 @@ def checkout(token: str):
     visit = open_visit(point, dev_hash)
     if not CheckinActionForm().validate_on_submit() or visit is None:
         flash(_("There is no open visit to check out from on this phone."), "warning")
-        return redirect(url_for("checkin.page", token=point.token))
+        return redirect(url_for("checkin.page", token=token))
     check_out(visit)
     db.session.commit()
     flash(_("Checked out. Thank you, and goodbye."), "success")
-    return make_response(redirect(url_for("checkin.page", token=point.token)))
+    return make_response(redirect(url_for("checkin.page", token=token)))
