@@ -10,7 +10,6 @@ import pytest
 from registry import create_app
 from registry.extensions import db
 from registry.models import AuditEvent, Checkin, CheckinSource, Role, VenueStatus
-from registry.services.declarations import active_questions
 from registry.services.venues import set_venue_status
 
 QUESTION_CODES = ("travel", "symptoms", "contact_patient", "contact_foreign", "contact_symptoms")
@@ -310,3 +309,14 @@ def test_phone_checks_in_and_out_in_a_real_browser(live_server, chromium):
         row = db.session.query(Checkin).one()
         assert row.full_name == "Nguyễn Thị Hoa" and row.sex == "female"
         assert row.checked_out_at is not None
+
+
+def test_demo_data_has_self_scans_and_a_withdrawn_poster(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    from registry.models import RetiredPointToken
+
+    rows = db.session.query(Checkin).filter_by(source=CheckinSource.SELF_SCAN).all()
+    assert len(rows) > 50
+    assert any(r.checked_out_at for r in rows) and all(r.device_hash for r in rows)
+    assert db.session.query(RetiredPointToken).count() == 1

@@ -1,4 +1,4 @@
-"""Withdrawn QR tokens: a rotated poster's old code keeps saying "withdrawn" instead of "unknown"."""
+"""Withdrawn QR tokens: an old poster's code says "withdrawn" instead of "unknown"."""
 from __future__ import annotations
 
 from datetime import datetime

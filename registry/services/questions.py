@@ -1,4 +1,4 @@
-"""Editing the commune's health questions: add, edit, reorder, retire (old answers keep their text)."""
+"""Editing the commune's health questions: add, edit, reorder, retire; answers keep their text."""
 from __future__ import annotations
 
 import re
