@@ -320,3 +320,31 @@ def test_demo_data_has_self_scans_and_a_withdrawn_poster(app, runner):
     assert len(rows) > 50
     assert any(r.checked_out_at for r in rows) and all(r.device_hash for r in rows)
     assert db.session.query(RetiredPointToken).count() == 1
+
+
+def test_expired_form_keeps_what_was_typed(app, client, make_venue):
+    """With CSRF on (as in production): a stale or missing token re-shows the form, filled."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    venue = make_venue()
+    token = venue.points[0].token
+    response = client.post(f"/c/{token}", data=declaration(csrf_token="stale"))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Trang đã mở quá lâu" in page and 'value="Nguyễn Văn An"' in page
+    assert _rows() == []
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post(f"/c/{token}", data=declaration(csrf_token=fresh)).status_code == 302
+    assert len(_rows()) == 1
+    # The buttons without a valid token do nothing but explain.
+    out = client.post(f"/c/{token}/checkout", follow_redirects=True).get_data(as_text=True)
+    assert "Trang đã mở quá lâu" in out
+    assert _rows()[0].checked_out_at is None
+
+
+def test_same_phone_cookie_and_name_with_a_corrected_number_is_merged(client, make_venue):
+    venue = make_venue()
+    token = venue.points[0].token
+    client.post(f"/c/{token}", data=declaration(phone="0912 345 679"))  # a typo
+    client.post(f"/c/{token}", data=declaration(phone="0912 345 678"))  # corrected
+    [row] = _rows()
+    assert row.phone == "+84912345678" and row.merge_count == 1

@@ -8,7 +8,7 @@ from flask import (Blueprint, current_app, flash, g, make_response, redirect, re
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from registry.extensions import db, limiter
+from registry.extensions import csrf, db, limiter
 from registry.forms.declaration import declaration_form
 from registry.forms.posters import CheckinActionForm
 from registry.models import Commune
@@ -18,6 +18,9 @@ from registry.services.selfscan import (check_out, declaration_from_checkin, dev
                                         open_visit, previous_checkin, repeat_answers, self_scan)
 
 bp = Blueprint("checkin", __name__)
+# The forms check their CSRF token themselves (BaseForm), so that an expired token (a phone that
+# closed the browser mid-form) re-shows the form with what was typed, instead of an error page.
+csrf.exempt(bp)
 
 DEVICE_COOKIE = "registry_device"
 DEVICE_COOKIE_DAYS = 365
@@ -94,14 +97,21 @@ def page(token: str):
         _prefill(form, previous)
     if form.validate_on_submit():
         cookie = cookie or secrets.token_urlsafe(32)
-        checkin, merged = self_scan(point, form.to_declaration(), device_hash(cookie),
+        _checkin, merged = self_scan(point, form.to_declaration(), device_hash(cookie),
                                     commune.checkin_merge_minutes)
         db.session.commit()
         flash(_("Checked in. Show this screen to the staff if asked.") if not merged else
               _("You were already checked in here; your details have been updated."), "success")
         return _with_device_cookie(redirect(url_for("checkin.page", token=token)), cookie)
+    expired = request.method == "POST" and _csrf_failed(form)
     return render_template("checkin/form.html", point=point, venue=venue, commune=commune,
-                           form=form, previous=previous)
+                           form=form, previous=previous, expired=expired)
+
+
+def _csrf_failed(form) -> bool:
+    """Whether the form was refused for its CSRF token (expired or missing)."""
+    token_field = getattr(form, "csrf_token", None)
+    return bool(token_field is not None and token_field.errors)
 
 
 def _prefill(form, previous) -> None:
@@ -132,7 +142,9 @@ def again(token: str):
     answers = (repeat_answers(previous, active_questions(commune.id))
                if previous is not None else None)
     if not form.validate_on_submit() or answers is None:
-        flash(_("Please fill in the declaration."), "warning")
+        flash(_("The page was open too long. Please check your details and press the button "
+                "again.") if _csrf_failed(form) else _("Please fill in the declaration."),
+              "warning")
         return redirect(url_for("checkin.page", token=token, edit=1))
     declaration = declaration_from_checkin(previous)
     declaration.answers = answers
@@ -152,7 +164,11 @@ def checkout(token: str):
         return refusal
     _cookie, dev_hash = _current_device()
     visit = open_visit(point, dev_hash)
-    if not CheckinActionForm().validate_on_submit() or visit is None:
+    form = CheckinActionForm()
+    if not form.validate_on_submit():
+        flash(_("The page was open too long. Please press the button again."), "warning")
+        return redirect(url_for("checkin.page", token=token))
+    if visit is None:
         flash(_("There is no open visit to check out from on this phone."), "warning")
         return redirect(url_for("checkin.page", token=token))
     check_out(visit)
