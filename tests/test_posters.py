@@ -186,3 +186,15 @@ def test_venue_pages_offer_batch_and_point_actions(client, clerk, make_venue):
     detail = client.get(f"/venues/{venue.id}").get_data(as_text=True)
     assert f"/posters/points/{venue.points[0].id}.pdf" in detail
     assert "Thu hồi mã QR này" in detail
+
+
+def test_batch_checkboxes_on_a_list_with_several_pages(client, clerk, make_venue):
+    """More venues than one page holds: the list (with its pager) still offers batch printing."""
+    venues = [make_venue(name=f"Hộ kinh doanh số {i:02d}") for i in range(27)]
+    first = client.get("/venues/")
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert page.count('name="venue"') == 25 and "page=2" in page
+    second = client.get("/venues/?page=2")
+    assert second.status_code == 200
+    assert f'value="{venues[-1].id}"' in second.get_data(as_text=True)
