@@ -46,12 +46,7 @@ class ResolvedToken:
     state: TokenState
     point: CheckinPoint | None = None
     retired: RetiredPointToken | None = None
-
-    @property
-    def commune(self) -> Commune | None:
-        """The commune the code belongs to, when known (for its hotline)."""
-        point = self.point or (self.retired.point if self.retired else None)
-        return db.session.get(Commune, point.venue.commune_id) if point else None
+    commune: Commune | None = None  # the code's commune, when known (for its hotline)
 
 
 def checkin_url(point: CheckinPoint) -> str:
@@ -64,15 +59,19 @@ def resolve_token(token: str) -> ResolvedToken:
     """Find the point behind a scanned token, or say why there is none."""
     if not token or not TOKEN_PATTERN.match(token):
         return ResolvedToken(TokenState.MALFORMED)
-    # The venue comes in the same query: every scan needs it (status, name, commune).
-    point = db.session.scalars(select(CheckinPoint).options(joinedload(CheckinPoint.venue))
-                               .where(CheckinPoint.token == token)).first()
-    if point is not None:
-        return ResolvedToken(TokenState.OK, point=point)
+    # The venue and the commune come in the same query: every scan needs them.
+    row = db.session.execute(
+        select(CheckinPoint, Commune).options(joinedload(CheckinPoint.venue))
+        .join(Venue, Venue.id == CheckinPoint.venue_id)
+        .join(Commune, Commune.id == Venue.commune_id)
+        .where(CheckinPoint.token == token)).first()
+    if row is not None:
+        return ResolvedToken(TokenState.OK, point=row[0], commune=row[1])
     retired = db.session.scalars(
         select(RetiredPointToken).where(RetiredPointToken.token == token)).first()
     if retired is not None:
-        return ResolvedToken(TokenState.WITHDRAWN, retired=retired)
+        return ResolvedToken(TokenState.WITHDRAWN, retired=retired,
+                             commune=db.session.get(Commune, retired.point.venue.commune_id))
     return ResolvedToken(TokenState.UNKNOWN)
 
 

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from registry.extensions import csrf, db, limiter
 from registry.forms.declaration import declaration_form
 from registry.forms.posters import CheckinActionForm
-from registry.models import Commune
 from registry.services.declarations import active_questions
 from registry.services.posters import TokenState, resolve_token
 from registry.services.selfscan import (check_out, declaration_from_checkin, device_hash,
@@ -54,7 +53,7 @@ def _load(token: str):
     venue = point.venue
     if venue.is_suspended or not point.is_active:
         return None, None, None, _unavailable(resolved, "suspended", 200)
-    return point, venue, db.session.get(Commune, venue.commune_id), None
+    return point, venue, resolved.commune, None
 
 
 def _current_device() -> tuple[str | None, str | None]:
