@@ -186,6 +186,49 @@ def run_backend(name: str, url: str, duration: int, connections: int, workers: i
         server.wait(timeout=30)
 
 
+def cpu_per_request(url: str, requests: int = 300) -> None:
+    """CPU time of one check-in and of the bare endpoint inside one process (Flask's test
+    client, no network): a figure that depends little on what else runs on the machine."""
+    from registry import create_app
+    from registry.extensions import db
+
+    token = _prepare(url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+
+    @app.get("/bench/bare")
+    def bare():
+        return "ok"
+
+    fields = {"full_name": "Nguyễn Văn Tải", "birth_year": "1985", "sex": "male",
+              "nationality": "Việt Nam", "address": "Thôn Đông",
+              **{f"q_{c}": "no" for c in QUESTION_CODES}}
+
+    def timed(fn) -> float:
+        for i in range(20):  # warm-up
+            fn(i)
+        start = time.process_time()
+        for i in range(20, 20 + requests):
+            fn(i)
+        return (time.process_time() - start) / requests * 1000
+
+    def checkin(i):
+        response = app.test_client().post(f"/c/{token}",
+                                          data=dict(fields, phone=f"0912{i:06d}"))
+        assert response.status_code == 302, response.status_code
+
+    def bare_request(_i):
+        assert app.test_client().get("/bench/bare").status_code == 200
+
+    with app.app_context():
+        cost = timed(checkin)
+        baseline = timed(bare_request)
+        db.session.remove()
+        db.engine.dispose()
+    print(f"in-process CPU per request ({requests} requests, test client): check-in "
+          f"{cost:.2f} ms, bare endpoint {baseline:.2f} ms")
+
+
 def main() -> None:
     """Run the SQLite target, then PostgreSQL when REGISTRY_TEST_POSTGRES is set."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -202,6 +245,7 @@ def main() -> None:
         targets.append(("PostgreSQL", os.environ["REGISTRY_TEST_POSTGRES"]))
     for name, url in targets:
         run_backend(name, url, args.duration, args.connections, args.workers, args.threads)
+        cpu_per_request(url)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
