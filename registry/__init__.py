@@ -15,6 +15,10 @@ BLUEPRINT_MODULES = (
     "registry.views.venues",
     "registry.views.admin",
     "registry.views.commune",
+    "registry.views.posters",
+    "registry.views.checkin",
+    "registry.views.venue_checkins",
+    "registry.views.questions",
 )
 
 

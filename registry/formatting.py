@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "enable": _l("Enabled"),
     "disable": _l("Disabled"),
     "password_change": _l("Password changed"),
+    "rotate_qr": _l("QR code withdrawn and replaced"),
 }
 
 

@@ -30,6 +30,10 @@ NAV_ENTRIES: list[NavEntry] = [
              _l("Hotline, signers, retention")),
     NavEntry("admin.users", _l("Accounts"), (A,), _l("Users and roles")),
     NavEntry("admin.categories", _l("Categories"), (A,), _l("Venue categories")),
+    NavEntry("venue_checkins.today", _l("Today's check-ins"), (V,),
+             _l("Visitors of your venue today, counts per day")),
+    NavEntry("questions.index", _l("Declaration questions"), (A,),
+             _l("Health questions asked on the declaration")),
 ]
 
 

@@ -52,6 +52,24 @@ ACCESS_TABLE = [
     ("GET", "/commune/villages", {A, C}, {}),
     ("POST", "/commune/villages", {A, C}, {}),
     ("POST", "/commune/villages/<int:village_id>/toggle", {A, C}, {}),
+    # posters
+    ("GET", "/posters/points/<int:point_id>.pdf", {A, C, H}, {}),
+    ("GET", "/posters/venues/<int:venue_id>.pdf", {A, C, H}, {}),
+    ("GET", "/posters/batch.pdf", {A, C, H}, {}),
+    ("POST", "/posters/points/<int:point_id>/rotate", {A, C}, {}),
+    ("GET", "/c/<token>", PUBLIC, {}),
+    ("POST", "/c/<token>", PUBLIC, {}),
+    ("POST", "/c/<token>/again", PUBLIC, {}),
+    ("POST", "/c/<token>/checkout", PUBLIC, {}),
+    ("GET", "/my-venue/", {V}, {}),
+    ("GET", "/admin/questions", {A}, {}),
+    ("POST", "/admin/questions", {A}, {}),
+    ("GET", "/admin/questions/<int:question_id>", {A}, {}),
+    ("POST", "/admin/questions/<int:question_id>", {A}, {}),
+    ("POST", "/admin/questions/<int:question_id>/move/<any(up, down):direction>", {A},
+     {"direction": "down"}),
+    ("POST", "/admin/questions/<int:question_id>/<any(retire, restore):action>", {A},
+     {"action": "retire"}),
 ]
 
 # How to fill each URL parameter: a function of the test's records (ctx). Features add theirs.
@@ -60,7 +78,15 @@ PARAMS = {
     "user_id": lambda ctx: ctx.other_user.id,
     "village_id": lambda ctx: ctx.commune.villages[0].id,
     "point_id": lambda ctx: ctx.venue.points[0].id,
+    "token": lambda ctx: ctx.venue.points[0].token,
+    "question_id": lambda ctx: _first_question(ctx).id,
 }
+
+
+def _first_question(ctx):
+    from registry.services.declarations import active_questions
+
+    return active_questions(ctx.commune.id)[0]
 
 PARAM = re.compile(r"<(?:[^:<>]+(?:\([^)]*\))?:)?([a-z_]+)>")
 

@@ -3,6 +3,7 @@ from registry.models.audit import AuditEvent
 from registry.models.checkin import Checkin, CheckinDailyCount, CheckinSource, TimePrecision
 from registry.models.commune import Commune, Village
 from registry.models.declaration import DeclarationQuestion
+from registry.models.poster import RetiredPointToken
 from registry.models.user import Role, User
 from registry.models.venue import CheckinPoint, Venue, VenueCategory, VenueStatus
 
@@ -14,6 +15,7 @@ __all__ = [
     "CheckinSource",
     "Commune",
     "DeclarationQuestion",
+    "RetiredPointToken",
     "Role",
     "TimePrecision",
     "User",

@@ -81,6 +81,12 @@ class Checkin(db.Model):
     def __repr__(self) -> str:
         return f"<Checkin {self.id} {self.source.value} {self.checked_in_at:%Y-%m-%d %H:%M}>"
 
+    # --- posters (self-scan): the phone that checked in, and repeats merged into this row ---
+    # SHA-256 of the phone's long-lived random cookie (the cookie itself is never stored).
+    device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # How many later check-ins of the same person at the same point were merged into this one.
+    merge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
 
 class CheckinDailyCount(db.Model):
     """Counts kept when personal data is purged, so past dashboards and reports stay right.
