@@ -30,6 +30,12 @@ NAV_ENTRIES: list[NavEntry] = [
              _l("Hotline, signers, retention")),
     NavEntry("admin.users", _l("Accounts"), (A,), _l("Users and roles")),
     NavEntry("admin.categories", _l("Categories"), (A,), _l("Venue categories")),
+    NavEntry("paper.backlog_page", _l("Paper forms"), (A, C, H),
+             _l("Print forms, hand out, collect, destroy")),
+    NavEntry("paper.key_start", _l("Key paper"), (A, C, D), _l("Key slips and log sheets")),
+    NavEntry("paper.on_behalf", _l("Declare on behalf"), (A, C, D, V),
+             _l("Type a visitor's declaration")),
+    NavEntry("paper.people", _l("Same person"), (A, C), _l("Link records of one person")),
 ]
 
 
