@@ -102,7 +102,7 @@ class SerialForm(BaseForm):
     serial = StringField(_l("Sheet serial"), validators=[
         DataRequired(message=_l("Scan the QR code on the sheet or type its serial.")),
         Length(max=40, message=_l("This is not a sheet serial number. Check the characters and "
-                                  "type it again, for example L00001237."))],
+                                  "type it again, for example L00001230."))],
         render_kw={"autocomplete": "off", "autofocus": True})
 
 

@@ -68,7 +68,7 @@ def find_sheet(commune_id: int, text: str) -> PaperSheet:
     serial = normalise_serial(text)
     if serial is None:
         raise PaperError(_("This is not a sheet serial number. Check the characters and type "
-                           "it again, for example L00001237."))
+                           "it again, for example L00001230."))
     sheet = db.session.scalar(select(PaperSheet).where(PaperSheet.serial == serial))
     if sheet is None:
         raise PaperError(_("No sheet has the serial %(serial)s.", serial=serial))
