@@ -490,3 +490,61 @@ def test_purge_and_dashboard(app, commune, make_user, make_venue):
     assert figures["paper_keyed"]["value"] == 1
     assert figures["paper_not_keyed"]["value"] == 2
     assert figures["paper_collected"]["url"].startswith("/paper/?start=")
+
+
+# --- the keyboard flow in a real browser ------------------------------------------------------
+
+def test_keying_with_the_keyboard_only(live_server, page):
+    """Scan (the scanner types the serial and Enter), then Tab through a row and press Enter."""
+    app, base = live_server
+    with app.app_context():
+        from registry.services.communes import categories_for_code, create_commune
+        from registry.services.users import create_user
+        from registry.services.venues import register_venue
+
+        commune = create_commune(15664)
+        keyer = create_user(commune.id, username="nhaplieu", full_name="Trần Văn Nhập",
+                            role=Role.DATA_ENTRY, password="correct-horse-1")
+        venue = register_venue(commune.id, keyer, point_names=["Cổng chính"], name="Chợ Nưa",
+                               category_id=categories_for_code(commune.id)["market"].id,
+                               address=None, village_id=None, manager_name=None,
+                               manager_phone=None, notes=None)
+        batch = svc.create_batch(venue.points[0], FormKind.LOG, 2, keyer)
+        svc.collect_batch(batch, keyer, date.today(), "Anh Tuấn", 2)
+        db.session.commit()
+        serial, sheet_id = batch.sheets[0].serial, batch.sheets[0].id
+    page.goto(f"{base}/auth/login")
+    page.fill("input[name=username]", "nhaplieu")
+    page.fill("input[name=password]", "correct-horse-1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/paper/key")
+    page.keyboard.type(serial)  # the focus is already in the serial box
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/paper/sheets/{sheet_id}/key")
+    # First line: the focus starts on the empty date box.
+    for text in (_today(), "8h30", "9h", "Nguyễn Văn An", "75", "0912345678", "",
+                 "Thôn Đông", "k"):
+        page.keyboard.type(text)
+        page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Đã lưu dòng 1.")
+    # Second line: the date and the village carried over; the focus is on the time in.
+    assert page.input_value("input[name=line_no]") == "2"
+    assert page.input_value("input[name=address]") == "Thôn Đông"
+    page.keyboard.type("830")
+    for text in ("", "Lê Thị Bình", "1962"):
+        page.keyboard.press("Tab")
+        page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Đã lưu dòng 2.")
+    rows = page.locator("#saved-lines tbody tr")
+    assert rows.count() == 2
+    assert "Lê Thị Bình" in rows.nth(1).inner_text()
+    with app.app_context():
+        saved = db.session.scalars(select(Checkin).order_by(Checkin.id)).all()
+        assert [(c.full_name, c.birth_year, c.address) for c in saved] == [
+            ("Nguyễn Văn An", 1975, "Thôn Đông"), ("Lê Thị Bình", 1962, "Thôn Đông")]
+        assert saved[0].checked_out_at is not None
+        assert {c.source for c in saved} == {CheckinSource.PAPER}
