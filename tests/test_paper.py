@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.models import (BatchStatus, Checkin, CheckinSource, FormKind, LinkStatus,
-                             PaperBatch, PaperLine, PaperSheet, PersonLink, Role, SheetStatus,
+                             PaperBatch, PaperLine, PersonLink, Role, SheetStatus,
                              TimePrecision)
 from registry.services import paper as svc
 from tests.pdfcheck import decode_qr, page_sizes_mm, page_texts
@@ -478,11 +478,18 @@ def test_purge_and_dashboard(app, commune, make_user, make_venue):
     gone, _ = svc.save_line(batch.sheets[0], 2, values, user)
     svc.finish_sheet(batch.sheets[0], user)
     db.session.commit()
+    link = PersonLink(commune_id=commune.id, checkin_a_id=kept.checkin_id,
+                      checkin_b_id=gone.checkin_id, reason="name_year_phone")
+    db.session.add(link)
+    db.session.commit()
+    past = datetime.utcnow() - timedelta(days=30)
+    assert purge_personal_data(commune.id, past, set()) == 0  # nothing that old
     future = datetime.utcnow() + timedelta(days=1)
-    assert purge_personal_data(commune.id, future, {kept.checkin_id}) == 1
+    assert purge_personal_data(commune.id, future, {kept.checkin_id}) == 2
     db.session.commit()
     db.session.expire_all()
     assert gone.first_values is None and kept.first_values is not None
+    assert db.session.scalar(select(func.count(PersonLink.id))) == 0
     with app.test_request_context():
         figures = {f["key"]: f for f in dashboard_figures(commune.id, date.today() - timedelta(1),
                                                          date.today() + timedelta(1))}

@@ -668,18 +668,31 @@ def dashboard_figures(commune_id: int, start_day: date, end_day: date) -> list[d
 
 
 def purge_personal_data(commune_id: int, cutoff_utc: datetime, held_checkin_ids: set[int]) -> int:
-    """Delete the keyed values kept for double entry on lines older than the cutoff, except
-    lines of held check-ins; returns the number of lines cleared."""
-    stmt = (update(PaperLine)
-            .where(PaperLine.commune_id == commune_id, PaperLine.created_at < cutoff_utc,
-                   (PaperLine.first_values.is_not(None)) | (PaperLine.second_values.is_not(None)))
-            .values(first_values=None, second_values=None))
-    if held_checkin_ids:
-        stmt = stmt.where((PaperLine.checkin_id.is_(None))
-                          | PaperLine.checkin_id.not_in(held_checkin_ids))
-    result = db.session.execute(stmt.execution_options(synchronize_session=False))
-    # Suggested (undecided) person links between purged check-ins go with them via CASCADE.
-    return result.rowcount or 0
+    """Delete the paper path's personal data older than the cutoff, except for held check-ins:
+    the values keyed for double entry, and same-person links touching a check-in about to be
+    purged. Returns the number of rows cleared or deleted."""
+    from registry.models import PersonLink
+
+    held = set(held_checkin_ids)
+    old_checkins = select(Checkin.id).where(Checkin.commune_id == commune_id,
+                                            Checkin.checked_in_at < cutoff_utc)
+    if held:
+        old_checkins = old_checkins.where(Checkin.id.not_in(held))
+    lines = (update(PaperLine)
+             .where(PaperLine.commune_id == commune_id,
+                    (PaperLine.first_values.is_not(None)) | (PaperLine.second_values.is_not(None)),
+                    (PaperLine.created_at < cutoff_utc) | PaperLine.checkin_id.in_(old_checkins))
+             .values(first_values=None, second_values=None))
+    if held:
+        lines = lines.where(PaperLine.checkin_id.is_(None) | PaperLine.checkin_id.not_in(held))
+    cleared = db.session.execute(lines.execution_options(synchronize_session=False)).rowcount or 0
+    # A link is personal data too, and must not outlive either of its records.
+    links = (PersonLink.__table__.delete()
+             .where(PersonLink.commune_id == commune_id,
+                    PersonLink.checkin_a_id.in_(old_checkins)
+                    | PersonLink.checkin_b_id.in_(old_checkins)))
+    deleted = db.session.execute(links).rowcount or 0
+    return cleared + deleted
 
 
 def sheet_lines_view(sheet: PaperSheet) -> list[dict]:
