@@ -555,3 +555,36 @@ def test_keying_with_the_keyboard_only(live_server, page):
             ("Nguyễn Văn An", 1975, "Thôn Đông"), ("Lê Thị Bình", 1962, "Thôn Đông")]
         assert saved[0].checked_out_at is not None
         assert {c.source for c in saved} == {CheckinSource.PAPER}
+
+
+def test_review_of_a_line_only_one_keyer_saw(app, commune, make_user, make_venue):
+    from registry.services.paper import DoubleEntry
+
+    batch = _batch(make_venue(), count=1, double_entry=DoubleEntry.FULL)
+    sheet = batch.sheets[0]
+    first, second, clerk = (make_user(Role.DATA_ENTRY), make_user(Role.DATA_ENTRY),
+                            make_user(Role.CLERK))
+
+    def values(name):
+        return svc.LineValues(day=date.today(), time_in=time(8, 0), time_in_exact=True,
+                              time_out=None, full_name=name)
+
+    svc.save_line(sheet, 1, values("Nguyễn Văn An"), first)
+    svc.save_line(sheet, 2, values("Bùi Thị Hoa"), first)  # the second keyer misses it
+    svc.finish_sheet(sheet, first)
+    assert svc.can_second_key(sheet, first) is not None
+    assert svc.can_second_key(sheet, second) is None
+    svc.save_second_line(sheet, 1, values("Nguyễn Văn An"), second)
+    svc.save_second_line(sheet, 3, values("Đỗ Văn Tâm"), second)  # the first keyer missed it
+    assert svc.finish_second_keying(sheet, second) == 2
+    db.session.commit()
+    lines = {l.line_no: l for l in sheet.lines}
+    assert lines[2].disagreements == ["line"] and lines[3].disagreements == ["line"]
+    svc.settle_line(lines[2], {"line": "first"}, clerk)   # it is on the paper: keep it
+    svc.settle_line(lines[3], {"line": "second"}, clerk)  # also on the paper: add it
+    db.session.commit()
+    names = sorted(c.full_name for c in db.session.scalars(select(Checkin)))
+    assert names == ["Bùi Thị Hoa", "Nguyễn Văn An", "Đỗ Văn Tâm"]
+    assert sheet.status == SheetStatus.VERIFIED
+    rates = {r["user"].id: r["rate"] for r in svc.agreement_by_keyer(commune.id)}
+    assert rates == {first.id: 33.3, second.id: 33.3}

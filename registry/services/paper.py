@@ -393,6 +393,7 @@ def save_line(sheet: PaperSheet, line_no: int, values: LineValues, user) -> tupl
     line.checkin_id, line.first_values, line.keyed_by_id = checkin.id, values.as_json(), user.id
     _mark_keying(sheet, user)
     db.session.flush()
+    db.session.expire(sheet, ["lines"])  # the new line belongs in the loaded collection
     return line, True
 
 
@@ -484,6 +485,7 @@ def save_second_line(sheet: PaperSheet, line_no: int, values: LineValues, user) 
     line.second_values, line.second_keyer_id = values.as_json(), user.id
     sheet.second_keyer_id = user.id
     db.session.flush()
+    db.session.expire(sheet, ["lines"])  # the new line belongs in the loaded collection
     return line
 
 
@@ -557,8 +559,11 @@ def settle_line(line: PaperLine, choice: dict, user) -> None:
 
 def agreement_by_keyer(commune_id: int) -> list[dict]:
     """Per keyer: lines compared, lines where both keyings agreed, and the agreement rate."""
+    # Both keyers of the sheet answer for every compared line, including a line one of them
+    # missed.
     lines = db.session.execute(
-        select(PaperLine.keyed_by_id, PaperLine.second_keyer_id, PaperLine.disagreements)
+        select(PaperSheet.keyed_by_id, PaperSheet.second_keyer_id, PaperLine.disagreements)
+        .join(PaperSheet, PaperLine.sheet_id == PaperSheet.id)
         .where(PaperLine.commune_id == commune_id, PaperLine.disagreements.is_not(None))).all()
     stats: dict[int, list[int]] = {}
     for first_id, second_id, differ in lines:
