@@ -588,3 +588,25 @@ def test_review_of_a_line_only_one_keyer_saw(app, commune, make_user, make_venue
     assert sheet.status == SheetStatus.VERIFIED
     rates = {r["user"].id: r["rate"] for r in svc.agreement_by_keyer(commune.id)}
     assert rates == {first.id: 33.3, second.id: 33.3}
+
+
+def test_two_first_saves_of_one_line_at_once(app, client, auth, commune, make_user, make_venue,
+                                             monkeypatch):
+    """Another tab saved the line between our check and our insert: the unique key refuses
+    the second record and the save becomes an update."""
+    batch = _batch(make_venue())
+    auth.login(make_user(Role.DATA_ENTRY))
+    url = f"/paper/sheets/{batch.sheets[0].id}/key"
+    assert client.post(url, data=_row(1)).status_code == 302
+    real_get_line, blind = svc.get_line, {"calls": 0}
+
+    def racing_get_line(sheet, line_no):
+        blind["calls"] += 1
+        return None if blind["calls"] <= 2 else real_get_line(sheet, line_no)
+
+    monkeypatch.setattr(svc, "get_line", racing_get_line)
+    response = client.post(url, data=_row(1, full_name="Nguyễn Văn Anh"))
+    assert response.status_code == 302 and blind["calls"] > 2, [
+        l for l in response.get_data(as_text=True).splitlines() if "error" in l or "flash" in l or "<h1" in l]
+    assert _paper_checkins() == 1
+    assert db.session.scalars(select(Checkin)).one().full_name == "Nguyễn Văn Anh"

@@ -242,6 +242,27 @@ def _carry_over(form, last: dict | None) -> None:
         form.address.data = last.get("address") or ""
 
 
+def _save_once_or_update(save, sheet_id: int, form):
+    """Run `save(sheet)` and commit. If another request saved the same line in between, the
+    unique (sheet, line) key refuses our insert: roll back and save again, which now updates
+    that line. Returns what `save` returned, or None after putting the refusal on the form."""
+    for attempt in range(2):
+        sheet = _keyable_sheet(sheet_id)
+        try:
+            result = save(sheet)
+            db.session.commit()
+            return result
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+        except svc.PaperError as exc:
+            db.session.rollback()
+            form.line_no.errors.append(str(exc))
+            return None
+    return None
+
+
 @bp.route("/sheets/<int:sheet_id>/key", methods=["GET", "POST"])
 @roles_required(*KEYERS)
 def key_sheet(sheet_id: int):
@@ -269,19 +290,10 @@ def key_sheet(sheet_id: int):
                 "it, or type the number of a new line.", line=line_no,
                 name=existing.first_values.get("full_name")))
         else:
-            try:
-                line, created = svc.save_line(sheet, line_no, form.values, current_user)
-                db.session.commit()
-            except IntegrityError:
-                # Two saves of the same line at once: the other one won; update it instead.
-                db.session.rollback()
-                sheet = _keyable_sheet(sheet_id)
-                line, created = svc.save_line(sheet, line_no, form.values, current_user)
-                db.session.commit()
-            except svc.PaperError as exc:
-                db.session.rollback()
-                form.line_no.errors.append(str(exc))
-            else:
+            saved = _save_once_or_update(
+                lambda s: svc.save_line(s, line_no, form.values, current_user), sheet_id, form)
+            if saved is not None:
+                line, created = saved
                 flash(_("Line %(line)s saved.", line=line_no) if created
                       else _("Line %(line)s updated.", line=line_no), "success")
                 for warning in form.warnings:
@@ -346,18 +358,10 @@ def second_key(sheet_id: int):
     form = _sheet_form(sheet)
     count = svc.line_count(sheet)
     if form.validate_on_submit():
-        try:
-            svc.save_second_line(sheet, form.line_no.data, form.values, current_user)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            sheet = _keyable_sheet(sheet_id)
-            svc.save_second_line(sheet, form.line_no.data, form.values, current_user)
-            db.session.commit()
-        except svc.PaperError as exc:
-            db.session.rollback()
-            form.line_no.errors.append(str(exc))
-        else:
+        saved = _save_once_or_update(
+            lambda s: svc.save_second_line(s, form.line_no.data, form.values, current_user),
+            sheet_id, form)
+        if saved is not None:
             flash(_("Line %(line)s saved.", line=form.line_no.data), "success")
             return redirect(url_for("paper.second_key", sheet_id=sheet.id))
     mine = [l for l in sheet.lines if l.second_values is not None]
