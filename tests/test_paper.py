@@ -408,6 +408,8 @@ def test_on_behalf_by_commune_staff(app, client, auth, commune, make_user, make_
                        data=_declaration(venue.points[0].id)).status_code == 302
     checkin = db.session.scalars(select(Checkin)).one()
     assert checkin.entered_by_id == clerk.id and checkin.source == CheckinSource.ON_BEHALF
+    page = client.get("/paper/on-behalf").get_data(as_text=True)
+    assert "Hoàng Văn Em" in page.split('id="recent"')[1]
 
 
 # --- one person, many records --------------------------------------------------------------

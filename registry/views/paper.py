@@ -18,7 +18,7 @@ from registry.extensions import db
 from registry.forms.paper import (BatchForm, CollectForm, DestroyForm, HandForm,
                                   LinkDecisionForm, OnBehalfForm, SerialForm, SettleForm,
                                   line_form)
-from registry.models import (BatchStatus, CheckinPoint, CheckinSource, DoubleEntry, FormKind,
+from registry.models import (BatchStatus, Checkin, CheckinPoint, CheckinSource, DoubleEntry, FormKind,
                              LinkStatus, PaperBatch, PaperSheet, PersonLink, Role, SheetStatus,
                              TimePrecision, Venue, VenueStatus)
 from registry.security import get_scoped_or_404, roles_required
@@ -28,7 +28,7 @@ from registry.services.checkins import record_checkin
 from registry.services.declarations import active_questions
 from registry.services.people import decide_link, pending_links, suggest_links
 from registry.services.paper_print import batch_pdf
-from registry.timeutil import local_to_utc, local_today, to_local
+from registry.timeutil import local_day_bounds_utc, local_to_utc, local_today, to_local
 
 bp = Blueprint("paper", __name__, url_prefix="/paper")
 
@@ -423,7 +423,9 @@ def review_sheet(sheet_id: int):
     record_event("view", sheet, details={"serial": sheet.serial, "review": True})
     db.session.commit()
     return render_template("paper/review.html", sheet=sheet, form=form,
-                           lines=svc.unsettled_lines(sheet), labels=svc.FIELD_LABELS)
+                           lines=svc.unsettled_lines(sheet), labels=svc.FIELD_LABELS,
+                           questions={q.code: q.text for q in active_questions(sheet.commune_id)},
+                           sexes={"male": _("Male"), "female": _("Female"), "other": _("Other")})
 
 
 @bp.get("/double-entry")
@@ -486,7 +488,15 @@ def on_behalf():
     if request.method == "GET" and request.args.get("point", type=int):
         form.point_id.data = request.args.get("point", type=int)
     g.no_store = True
-    return render_template("paper/on_behalf.html", form=form)
+    # What this person typed today, so they can check it before the visitor leaves.
+    start, end = local_day_bounds_utc(local_today())
+    recent = db.session.scalars(
+        select(Checkin).where(Checkin.commune_id == current_user.commune_id,
+                              Checkin.source == CheckinSource.ON_BEHALF,
+                              Checkin.entered_by_id == current_user.id,
+                              Checkin.created_at >= start, Checkin.created_at < end)
+        .order_by(Checkin.id.desc()).limit(10)).all()
+    return render_template("paper/on_behalf.html", form=form, recent=recent)
 
 
 # --- one person, many records -------------------------------------------------------------------
