@@ -503,6 +503,10 @@ def test_purge_and_dashboard(app, commune, make_user, make_venue):
 
 # --- the keyboard flow in a real browser ------------------------------------------------------
 
+def _wait_for_focus(page, name):
+    page.wait_for_function(f"document.activeElement && document.activeElement.name === '{name}'")
+
+
 def test_keying_with_the_keyboard_only(live_server, page):
     """Scan (the scanner types the serial and Enter), then Tab through a row and press Enter."""
     app, base = live_server
@@ -528,10 +532,12 @@ def test_keying_with_the_keyboard_only(live_server, page):
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/paper/key")
-    page.keyboard.type(serial)  # the focus is already in the serial box
+    _wait_for_focus(page, "serial")  # autofocus: no click needed
+    page.keyboard.type(serial)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/paper/sheets/{sheet_id}/key")
     # First line: the focus starts on the empty date box.
+    _wait_for_focus(page, "day")
     for text in (_today(), "8h30", "9h", "Nguyễn Văn An", "75", "0912345678", "",
                  "Thôn Đông", "k"):
         page.keyboard.type(text)
@@ -542,6 +548,7 @@ def test_keying_with_the_keyboard_only(live_server, page):
     # Second line: the date and the village carried over; the focus is on the time in.
     assert page.input_value("input[name=line_no]") == "2"
     assert page.input_value("input[name=address]") == "Thôn Đông"
+    _wait_for_focus(page, "time_in")
     page.keyboard.type("830")
     for text in ("", "Lê Thị Bình", "1962"):
         page.keyboard.press("Tab")
