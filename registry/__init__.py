@@ -19,6 +19,7 @@ BLUEPRINT_MODULES = (
     "registry.views.checkin",
     "registry.views.venue_checkins",
     "registry.views.questions",
+    "registry.views.paper",
 )
 
 

@@ -34,6 +34,12 @@ NAV_ENTRIES: list[NavEntry] = [
              _l("Visitors of your venue today, counts per day")),
     NavEntry("questions.index", _l("Declaration questions"), (A,),
              _l("Health questions asked on the declaration")),
+    NavEntry("paper.backlog_page", _l("Paper forms"), (A, C, H),
+             _l("Print forms, hand out, collect, destroy")),
+    NavEntry("paper.key_start", _l("Key paper"), (A, C, D), _l("Key slips and log sheets")),
+    NavEntry("paper.on_behalf", _l("Declare on behalf"), (A, C, D, V),
+             _l("Type a visitor's declaration")),
+    NavEntry("paper.people", _l("Same person"), (A, C), _l("Link records of one person")),
 ]
 
 

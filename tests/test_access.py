@@ -70,6 +70,31 @@ ACCESS_TABLE = [
      {"direction": "down"}),
     ("POST", "/admin/questions/<int:question_id>/<any(retire, restore):action>", {A},
      {"action": "retire"}),
+    # paper
+    ("GET", "/paper/", {A, C, H}, {}),
+    ("GET", "/paper/batches/new", {A, C}, {}),
+    ("POST", "/paper/batches/new", {A, C}, {}),
+    ("GET", "/paper/batches/<int:batch_id>", {A, C, H}, {}),
+    ("GET", "/paper/batches/<int:batch_id>/sheets.pdf", {A, C}, {}),
+    ("POST", "/paper/batches/<int:batch_id>/<any(hand, collect, destroy):step>", {A, C},
+     {"step": "hand"}),
+    ("GET", "/paper/key", {A, C, D}, {}),
+    ("POST", "/paper/key", {A, C, D}, {}),
+    ("GET", "/paper/sheets/<int:sheet_id>/key", {A, C, D}, {}),
+    ("POST", "/paper/sheets/<int:sheet_id>/key", {A, C, D}, {}),
+    ("POST", "/paper/sheets/<int:sheet_id>/finish", {A, C, D}, {}),
+    ("GET", "/paper/sheets/<int:sheet_id>/second", {A, C, D}, {}),
+    ("POST", "/paper/sheets/<int:sheet_id>/second", {A, C, D}, {}),
+    ("POST", "/paper/sheets/<int:sheet_id>/second/finish", {A, C, D}, {}),
+    ("GET", "/paper/sheets/<int:sheet_id>/review", {A, C}, {}),
+    ("POST", "/paper/sheets/<int:sheet_id>/review", {A, C}, {}),
+    ("GET", "/paper/double-entry", {A, C, D}, {}),
+    ("GET", "/paper/on-behalf", {A, C, D, V}, {}),
+    ("POST", "/paper/on-behalf", {A, C, D, V}, {}),
+    ("GET", "/paper/people", {A, C}, {}),
+    ("POST", "/paper/people/suggest", {A, C}, {}),
+    ("POST", "/paper/people/<int:link_id>/<any(confirm, reject):decision>", {A, C},
+     {"decision": "reject"}),
 ]
 
 # How to fill each URL parameter: a function of the test's records (ctx). Features add theirs.
@@ -87,6 +112,33 @@ def _first_question(ctx):
     from registry.services.declarations import active_questions
 
     return active_questions(ctx.commune.id)[0]
+    "batch_id": lambda ctx: _paper_batch(ctx).id,
+    "sheet_id": lambda ctx: _paper_batch(ctx).sheets[0].id,
+    "link_id": lambda ctx: _person_link(ctx).id,
+def _paper_batch(ctx):
+    """A collected batch of two log sheets at the test venue (made once per test)."""
+    if getattr(ctx, "paper_batch", None) is None:
+        from datetime import date
+        from registry.models import FormKind
+        from registry.services.paper import collect_batch, create_batch
+        batch = create_batch(ctx.venue.points[0], FormKind.LOG, 2, None)
+        collect_batch(batch, ctx.other_user, date.today(), "Anh Tuấn", 2)
+        db.session.commit()
+        ctx.paper_batch = batch
+    return db.session.get(type(ctx.paper_batch), ctx.paper_batch.id)
+def _person_link(ctx):
+    """A suggested same-person link between two check-ins at the test venue."""
+    from registry.models import CheckinSource, PersonLink
+    from registry.services.checkins import record_checkin
+    from registry.services.declarations import Declaration
+    a, b = (record_checkin(ctx.venue.points[0], CheckinSource.PAPER,
+                           Declaration(full_name="Nguyễn Văn An", birth_year=1975))
+            for _ in range(2))
+    link = PersonLink(commune_id=ctx.commune.id, checkin_a_id=a.id, checkin_b_id=b.id,
+                      reason="name_year_phone")
+    db.session.add(link)
+    db.session.commit()
+    return link
 
 PARAM = re.compile(r"<(?:[^:<>]+(?:\([^)]*\))?:)?([a-z_]+)>")
 

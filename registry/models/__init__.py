@@ -4,6 +4,8 @@ from registry.models.checkin import Checkin, CheckinDailyCount, CheckinSource, T
 from registry.models.commune import Commune, Village
 from registry.models.declaration import DeclarationQuestion
 from registry.models.poster import RetiredPointToken
+from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, LinkStatus, PaperBatch,
+                                   PaperLine, PaperSheet, PersonLink, SheetStatus)
 from registry.models.user import Role, User
 from registry.models.venue import CheckinPoint, Venue, VenueCategory, VenueStatus
 
@@ -23,4 +25,14 @@ __all__ = [
     "VenueCategory",
     "VenueStatus",
     "Village",
+    # paper
+    "BatchStatus",
+    "DoubleEntry",
+    "FormKind",
+    "LinkStatus",
+    "PaperBatch",
+    "PaperLine",
+    "PaperSheet",
+    "PersonLink",
+    "SheetStatus",
 ]

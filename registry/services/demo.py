@@ -83,6 +83,7 @@ GIVEN = ("Văn An", "Thị Bình", "Văn Cường", "Thị Dung", "Minh Đức",
 # Modules with a `seed_demo_data(commune, context, rng)`, run in this order.
 DEMO_SEEDER_MODULES: tuple[str, ...] = (
     "registry.services.selfscan",
+    "registry.services.paper",
 )
 
 
