@@ -81,6 +81,10 @@ class Checkin(db.Model):
     def __repr__(self) -> str:
         return f"<Checkin {self.id} {self.source.value} {self.checked_in_at:%Y-%m-%d %H:%M}>"
 
+    # --- residents: a card scan names the resident and the card scanned (nullable)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("resident_cards.id"))
+
 
 class CheckinDailyCount(db.Model):
     """Counts kept when personal data is purged, so past dashboards and reports stay right.
