@@ -30,6 +30,12 @@ NAV_ENTRIES: list[NavEntry] = [
              _l("Hotline, signers, retention")),
     NavEntry("admin.users", _l("Accounts"), (A,), _l("Users and roles")),
     NavEntry("admin.categories", _l("Categories"), (A,), _l("Venue categories")),
+    NavEntry("residents.index", _l("Residents"), (A, C, D, T),
+             _l("Resident register and disease-control cards")),
+    NavEntry("residents.scan_home", _l("Card scanning"), (V, A, C),
+             _l("Scan residents' cards at a check-in point")),
+    NavEntry("jobs.index", _l("Print jobs"), (A, C, D, H, T, V),
+             _l("Long printouts made in the background")),
 ]
 
 
