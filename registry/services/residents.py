@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import segno
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -577,22 +577,30 @@ def checkin_ids_for_card(commune_id: int, card_number: str) -> set[int]:
         Checkin.commune_id == commune_id, Checkin.resident_id == resident_id)))
 
 
+def _url(endpoint: str, **values) -> str:
+    # url_for needs a request (or SERVER_NAME); a CLI caller gets the path alone.
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)
+
+
 def dashboard_figures(commune_id: int, start_day: date, end_day: date) -> list[dict]:
     """Residents holding a valid card now, and cards issued from start_day to end_day."""
     holders = db.session.scalar(
         select(func.count(func.distinct(ResidentCard.resident_id)))
         .where(ResidentCard.commune_id == commune_id, ResidentCard.status == CardStatus.ACTIVE))
-    start, _ = local_day_bounds_utc(start_day)
-    _, end = local_day_bounds_utc(end_day)
+    start, _end = local_day_bounds_utc(start_day)
+    _start, end = local_day_bounds_utc(end_day)
     issued = db.session.scalar(
         select(func.count(ResidentCard.id))
         .where(ResidentCard.commune_id == commune_id,
                and_(ResidentCard.issued_at >= start, ResidentCard.issued_at < end)))
     return [
         {"key": "residents_with_card", "label": _("Residents holding a valid card"),
-         "value": holders or 0, "url": url_for("residents.index", card="valid")},
+         "value": holders or 0, "url": _url("residents.index", card="valid")},
         {"key": "cards_issued", "label": _("Cards issued in the period"),
-         "value": issued or 0, "url": url_for("residents.index")},
+         "value": issued or 0, "url": _url("residents.index")},
     ]
 
 

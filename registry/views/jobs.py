@@ -1,6 +1,8 @@
 """Background jobs as users see them: a progress page that survives reloads, and the download."""
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, g, jsonify, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -99,5 +101,6 @@ def download(job_id: int):
         abort(404)
     record_event("download", job, details={"kind": job.kind})
     db.session.commit()
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
+    # Read whole (a few MB at most): an open file handle would outlive an unread response.
+    return send_file(io.BytesIO(path.read_bytes()), mimetype="application/pdf", as_attachment=True,
                      download_name=job.result_name or path.name)

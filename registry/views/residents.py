@@ -101,7 +101,7 @@ def create():
         resident = add_resident(
             current_user.commune_id, current_user, full_name=form.full_name.data,
             birth_year=form.birth.year, birth_date=form.birth.day, sex=form.sex.data,
-            id_number=form.id_number.data, phone=form.phone.data,
+            id_number=form.id_number.data or None, phone=form.phone.data or None,
             village_id=form.village_id.data, address=form.address.data or None)
         db.session.commit()
         flash(_("%(name)s added to the register.", name=resident.full_name), "success")
@@ -142,8 +142,8 @@ def edit(resident_id: int):
     if form.validate_on_submit():
         changes = update_resident(
             resident, current_user, full_name=form.full_name.data, birth_year=form.birth.year,
-            birth_date=form.birth.day, sex=form.sex.data, id_number=form.id_number.data,
-            phone=form.phone.data, village_id=form.village_id.data,
+            birth_date=form.birth.day, sex=form.sex.data, id_number=form.id_number.data or None,
+            phone=form.phone.data or None, village_id=form.village_id.data,
             address=form.address.data or None)
         db.session.commit()
         flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
