@@ -325,8 +325,7 @@ def test_scan_station_in_chromium(live_server, page):
     assert code.evaluate("el => el === document.activeElement")
     page.keyboard.type(good_code)
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('#scan-history li').textContent"
-                           ".includes('Đã ghi nhận ra')")
+    page.wait_for_selector("#scan-history li:first-child:has-text('Đã ghi nhận ra')")
     assert page.locator("#scan-history li").count() == 4
     with app.app_context():
         rows = db.session.scalars(select(Checkin)).all()
