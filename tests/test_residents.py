@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -394,3 +395,48 @@ def test_issue_missing_cards_numbers_in_sequence(app, commune, make_resident):
     assert issue_missing_cards(commune.id, make_resident.clerk, [p.id for p in people]) == 2
     numbers = sorted(db.session.scalars(select(ResidentCard.number)))
     assert numbers == ["000001", "000002", "000003"]
+
+
+def test_card_job_with_a_real_consumer(client, auth, commune, make_resident, monkeypatch):
+    """The job goes through huey's queue to a consumer worker and reports progress as it goes."""
+    from huey.storage import MemoryStorage
+
+    from registry import jobs
+    from registry.services import residents as service
+
+    monkeypatch.setattr(service, "CARDS_PER_PART", 10)
+    monkeypatch.setattr(jobs, "_worker_app", client.application)
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.2)
+    for i in range(25):
+        make_resident(full_name=f"Cư Dân {i:02d}")
+    huey = jobs.huey
+    huey.immediate = False
+    huey.storage = MemoryStorage(huey.name)
+    consumer = huey.create_consumer(workers=1, worker_type="thread", periodic=False,
+                                    initial_delay=0.05, max_delay=0.2,
+                                    check_worker_health=False)
+    workers = [worker for _, worker in consumer.worker_threads]
+    for worker in workers:
+        worker.start()
+    try:
+        auth.login(make_resident.clerk)
+        response = client.post("/residents/print", data={"scope": "without"})
+        job_url = response.headers["Location"]
+        seen = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            state = client.get(job_url + "/progress").get_json()
+            seen.append(state["done"])
+            if state["status"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+    finally:
+        consumer.stop_flag.set()
+        for worker in workers:
+            worker.join(timeout=30)
+        huey.immediate = True
+    assert state["status"] == "done", state
+    assert seen == sorted(seen) and seen[-1] == 25
+    assert seen[0] < 25  # the request returned before the work was done: it ran in the worker
+    pdf = client.get(state["download_url"]).data
+    assert len(page_sizes_mm(pdf)) == 3
