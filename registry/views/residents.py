@@ -42,6 +42,7 @@ ACTION_LABELS.update({
     "revoke_card": _l("Card revoked"),
     "print": _l("Printed"),
     "view": _l("Viewed"),
+    "view_list": _l("Viewed the list"),
     "download": _l("Downloaded"),
 })
 
@@ -84,6 +85,11 @@ def index():
     residents = db.session.scalars(resident_query(current_user.commune_id, flt)
                                    .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    # Looking through the register is looking at personal data: logged with what was asked.
+    record_event("view_list", object_type="residents",
+                 details={"q": flt.query, "village": flt.village_id, "card": flt.card,
+                          "page": page, "shown": len(residents)})
+    db.session.commit()
     return render_template(
         "residents/index.html", residents=residents, flt=flt, page=page, pages=pages,
         total=total, villages=villages_for(current_user.commune_id, active_only=False),
@@ -228,7 +234,7 @@ def _resident_ids_for(form: PrintCardsForm) -> list[int] | None:
     elif scope == "list":
         items = [i for i in re.split(r"[\s,;]+", form.numbers.data or "") if i]
         numbers = {re.sub(r"\D", "", i).zfill(6) for i in items if re.sub(r"\D", "", i)}
-        ids_typed = {re.sub(r"\D", "", i) for i in items}
+        ids_typed = {re.sub(r"[\s.-]", "", i).upper() for i in items}
         stmt = stmt.where(or_(
             Resident.id_number.in_(ids_typed),
             Resident.id.in_(select(ResidentCard.resident_id).where(
