@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import threading
 import time
@@ -23,11 +24,12 @@ from pathlib import Path
 _app = None
 
 
-def _rss_mb(pid: int) -> float:
+def _pss_mb(pid: int) -> float:
+    """Proportional set size: pages shared after fork() are split, so sums are not inflated."""
     try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -55,7 +57,7 @@ def _tree(pid: int) -> list[int]:
 
 
 class PeakMemory:
-    """Samples the summed RSS of this process and its children every 50 ms."""
+    """Samples the summed PSS of this process and its children every 50 ms."""
 
     def __init__(self):
         self.peak = 0.0
@@ -64,11 +66,11 @@ class PeakMemory:
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_rss_mb(p) for p in _tree(os.getpid())))
+            self.peak = max(self.peak, sum(_pss_mb(p) for p in _tree(os.getpid())))
             self._stop.wait(0.05)
 
     def __enter__(self):
-        self.peak = sum(_rss_mb(p) for p in _tree(os.getpid()))
+        self.peak = sum(_pss_mb(p) for p in _tree(os.getpid()))
         self._thread.start()
         return self
 
@@ -101,8 +103,8 @@ def _render_part(workdir: str, index: int, part: dict) -> int:
     return part["units"]
 
 
-def _naive(db_url: str, instance: str, card_ids: list[int]) -> float:
-    """All cards in one WeasyPrint document, in a fresh process; returns the seconds taken."""
+def _naive(db_url: str, instance: str, card_ids: list[int]) -> tuple[float, float, float]:
+    """All cards in one WeasyPrint document, in a fresh process: (wall s, CPU s, peak MB)."""
     from registry.extensions import db
     from registry.models import Commune
     from registry.services.residents import load_cards, render_cards_pdf
@@ -110,9 +112,20 @@ def _naive(db_url: str, instance: str, card_ids: list[int]) -> float:
     _init_worker(db_url, instance)
     cards = load_cards(card_ids)
     commune = db.session.get(Commune, cards[0].commune_id)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     render_cards_pdf(commune, cards)
-    return time.perf_counter() - start
+    return (time.perf_counter() - start, time.process_time() - cpu,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _seed_in_child(db_url: str, instance: str, count: int) -> list[int]:
+    """Seed in a throw-away process, so the measured processes start small."""
+    from registry.extensions import db
+
+    app = _make_app(db_url, instance)
+    with app.app_context():
+        db.create_all()
+        return _seed(count)[0]
 
 
 def _seed(count: int) -> tuple[list[int], int]:
@@ -153,57 +166,61 @@ def main() -> None:
     args = parser.parse_args()
     naive_counts = [int(n) for n in args.naive.split(",")]
 
-    from registry.extensions import db
     from registry.jobs import JobContext
     from registry.services.residents import CARDS_PER_PART, merge_card_parts, split_card_job
 
     tmp = tempfile.mkdtemp(prefix="bench-cards-")
     db_url = f"sqlite:///{tmp}/bench.sqlite"
-    app = _make_app(db_url, tmp)
-    with app.app_context():
-        db.create_all()
-        t = time.perf_counter()
-        card_ids, _commune_id = _seed(args.cards)
-        print(f"seeded {len(card_ids)} residents with cards in {time.perf_counter() - t:.1f} s")
-        db.session.remove()
-        db.engine.dispose()  # no open connection is inherited by the forked workers
+    ctx = get_context("fork")
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores shared with other users)")
+    t = time.perf_counter()
+    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        card_ids = pool.submit(_seed_in_child, db_url, tmp, args.cards).result()
+    print(f"seeded {len(card_ids)} residents with cards in {time.perf_counter() - t:.1f} s")
 
-        parts = split_card_job({"card_ids": card_ids})
-        workdir = Path(tmp) / "job"
-        workdir.mkdir()
-        ctx = get_context("fork")
-        with PeakMemory() as memory:
-            start = time.perf_counter()
-            with ProcessPoolExecutor(args.workers, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(db_url, tmp)) as pool:
-                done = sum(pool.map(_render_part, [str(workdir)] * len(parts),
-                                    range(len(parts)), parts))
-            rendered = time.perf_counter() - start
-            paths = [JobContext(0, workdir, i).part_path for i in range(len(parts))]
-            path, _name = merge_card_parts(JobContext(0, workdir), {"card_ids": card_ids}, paths)
-            total = time.perf_counter() - start
-        size = path.stat().st_size / 1e6
-        print(f"parts of {CARDS_PER_PART} cards, {args.workers} processes: {done} cards, "
-              f"{len(parts)} parts, {(done + 9) // 10} A4 sheets, {size:.1f} MB")
-        print(f"  render {rendered:.1f} s + merge {total - rendered:.1f} s = {total:.1f} s "
-              f"({1000 * total / done:.1f} ms per card); peak memory (all processes) "
-              f"{memory.peak:.0f} MB")
+    parts = split_card_job({"card_ids": card_ids})
+    workdir = Path(tmp) / "job"
+    workdir.mkdir()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        with ProcessPoolExecutor(args.workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(db_url, tmp)) as pool:
+            done = sum(pool.map(_render_part, [str(workdir)] * len(parts),
+                                range(len(parts)), parts))
+        rendered = time.perf_counter() - start
+        merge_cpu = time.process_time()
+        paths = [JobContext(0, workdir, i).part_path for i in range(len(parts))]
+        path, _name = merge_card_parts(JobContext(0, workdir), {"card_ids": card_ids}, paths)
+        merge_cpu = time.process_time() - merge_cpu
+        total = time.perf_counter() - start
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    render_cpu = (children.ru_utime - children_before.ru_utime
+                  + children.ru_stime - children_before.ru_stime)
+    size = path.stat().st_size / 1e6
+    print(f"parts of {CARDS_PER_PART} cards, {args.workers} processes: {done} cards, "
+          f"{len(parts)} parts, {(done + 9) // 10} A4 sheets, {size:.1f} MB")
+    print(f"  measured: render {rendered:.1f} s + merge {total - rendered:.1f} s = {total:.1f} s "
+          f"wall ({1000 * total / done:.1f} ms per card); peak memory (all processes, PSS) "
+          f"{memory.peak:.0f} MB")
+    idle = render_cpu / args.workers + merge_cpu
+    print(f"  CPU: render {render_cpu:.1f} s ({1000 * render_cpu / done:.1f} ms per card) + "
+          f"merge {merge_cpu:.1f} s; on {args.workers} otherwise idle cores: about {idle:.0f} s")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
-        naive = []
-        for count in naive_counts:
-            with PeakMemory() as memory:
-                with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-                    seconds = pool.submit(_naive, db_url, tmp, card_ids[:count]).result()
-            naive.append((count, seconds, memory.peak))
-            print(f"naive, one WeasyPrint document: {count} cards in {seconds:.1f} s "
-                  f"({1000 * seconds / count:.1f} ms per card); peak memory {memory.peak:.0f} MB")
-        (c1, s1, m1), (c2, s2, m2) = naive[0], naive[-1]
-        per_card_s = s2 / c2
-        per_card_mb = (m2 - m1) / (c2 - c1) if c2 != c1 else m2 / c2
-        print(f"naive extrapolated to {args.cards} cards: {per_card_s * args.cards:.0f} s, "
-              f"{m2 + per_card_mb * (args.cards - c2):.0f} MB "
-              f"(+{per_card_mb:.2f} MB per card)")
-        print(f"speed-up: {per_card_s * args.cards / total:.1f}x")
+    naive = []
+    for count in naive_counts:
+        with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+            wall, cpu, peak = pool.submit(_naive, db_url, tmp, card_ids[:count]).result()
+        naive.append((count, cpu, peak))
+        print(f"naive, one WeasyPrint document: {count} cards in {wall:.1f} s wall, {cpu:.1f} s "
+              f"CPU ({1000 * cpu / count:.1f} ms per card); peak memory {peak:.0f} MB")
+    (c1, _cpu1, m1), (c2, cpu2, m2) = naive[0], naive[-1]
+    per_card_mb = (m2 - m1) / (c2 - c1) if c2 != c1 else m2 / c2
+    naive_seconds = cpu2 / c2 * args.cards  # one process: CPU time is its wall time when idle
+    print(f"naive extrapolated to {args.cards} cards (one process): {naive_seconds:.0f} s, "
+          f"{m2 + per_card_mb * (args.cards - c2):.0f} MB (+{per_card_mb:.2f} MB per card)")
+    print(f"speed-up on idle cores: {naive_seconds / idle:.1f}x")
 
 
 if __name__ == "__main__":
