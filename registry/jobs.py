@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 10
 STALE_AFTER = timedelta(seconds=120)
 HARD_STALE_AFTER = timedelta(minutes=30)
+# Finished files hold personal data (cards carry names): they are deleted after this long.
+KEEP_FILES_FOR = timedelta(days=7)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,6 +149,7 @@ def enqueue(kind: str, params: dict, user, title: str) -> Job:
     job = Job(commune_id=user.commune_id, user_id=user.id, kind=kind, title=title[:200],
               params=params, status=JobStatus.QUEUED, heartbeat_at=utcnow())
     db.session.add(job)
+    delete_old_job_files()
     db.session.commit()
     run_job_task(job.id)
     if huey.immediate:
@@ -322,3 +325,14 @@ def run_part_task(job_id: int, index: int, part: dict) -> None:
 def delete_job_files(job: Job) -> None:
     """Remove a job's folder (its parts and finished file)."""
     shutil.rmtree(jobs_dir() / str(job.id), ignore_errors=True)
+
+
+def delete_old_job_files() -> int:
+    """Delete the files of jobs finished more than KEEP_FILES_FOR ago; returns how many."""
+    old = db.session.scalars(select(Job).where(Job.finished_at < utcnow() - KEEP_FILES_FOR,
+                                               Job.result_path.is_not(None))).all()
+    for job in old:
+        delete_job_files(job)
+        job.result_path = None
+    db.session.flush()
+    return len(old)

@@ -440,3 +440,70 @@ def test_card_job_with_a_real_consumer(client, auth, commune, make_resident, mon
     assert seen[0] < 25  # the request returned before the work was done: it ran in the worker
     pdf = client.get(state["download_url"]).data
     assert len(page_sizes_mm(pdf)) == 3
+
+
+def test_print_by_list_and_by_village(client, auth, commune, make_resident):
+    west = _village(commune, "Thôn Tây")
+    a = make_resident(full_name="Người A", id_number="038080001111")
+    b = make_resident(full_name="Người B")
+    c = make_resident(full_name="Người C", village_id=west.id)
+    card_b = issue_card(b, make_resident.clerk)
+    db.session.commit()
+    auth.login(make_resident.clerk)
+    bad = client.post("/residents/print", data={"scope": "list", "numbers": ""})
+    assert "Nhập ít nhất một số thẻ hoặc số định danh." in bad.get_data(as_text=True)
+    pdf = client.post("/residents/print", data={
+        "scope": "list", "numbers": f"038 080 001 111, {int(card_b.number)}"}).data
+    names = {find_card_by_token(q["text"].rsplit("/", 1)[1]).resident.full_name
+             for q in decode_qr(pdf)}
+    assert names == {"Người A", "Người B"}
+    assert a.active_card is not None and c.active_card is None  # issued only to those printed
+    assert b.active_card.number == card_b.number  # a valid card is printed again, not replaced
+    pdf = client.post("/residents/print", data={"scope": "village", "village_id": west.id}).data
+    [code] = decode_qr(pdf)
+    assert find_card_by_token(code["text"].rsplit("/", 1)[1]).resident_id == c.id
+    empty = client.post("/residents/print", data={"scope": "village", "village_id": ""})
+    assert "Chọn thôn/tổ dân phố." in empty.get_data(as_text=True)
+
+
+def test_job_page_survives_reload_and_old_files_go(client, auth, commune, make_user, app):
+    from registry.jobs import delete_old_job_files, jobs_dir
+
+    user = make_user(Role.CLERK)
+    running = Job(commune_id=commune.id, user_id=user.id, kind="resident_cards", title="Thẻ",
+                  status=JobStatus.RUNNING, progress_done=30, progress_total=120,
+                  started_at=utcnow(), heartbeat_at=utcnow())
+    old = Job(commune_id=commune.id, user_id=user.id, kind="resident_cards", title="Cũ",
+              status=JobStatus.DONE, result_name="the.pdf",
+              finished_at=utcnow() - timedelta(days=8))
+    db.session.add_all([running, old])
+    db.session.flush()
+    old.result_path = f"{old.id}/the.pdf"
+    db.session.commit()
+    (jobs_dir(app) / str(old.id)).mkdir()
+    (jobs_dir(app) / str(old.id) / "the.pdf").write_bytes(b"%PDF")
+    auth.login(user)
+    for _ in range(2):  # a reload shows the same state: it lives in the database
+        page = client.get(f"/jobs/{running.id}").get_data(as_text=True)
+        assert 'value="25"' in page and "Đã xong 30/120" in page
+        assert "js/job.js" in page and 'http-equiv="refresh"' in page
+    listing = client.get("/jobs/").get_data(as_text=True)
+    assert "Thẻ" in listing and "25 %" in listing
+    assert delete_old_job_files() == 1  # the running job's folder is kept
+    db.session.commit()
+    assert not (jobs_dir(app) / str(old.id)).exists()
+    response = client.get(f"/jobs/{old.id}/download")
+    assert response.status_code == 302
+
+
+def test_demo_data(app):
+    from registry.services.demo import seed_demo
+
+    commune = seed_demo()
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Resident)) == 300
+    assert db.session.scalar(select(func.count()).select_from(ResidentCard).where(
+        ResidentCard.status == CardStatus.REVOKED)) == 1
+    scans = db.session.scalars(select(Checkin).where(
+        Checkin.source == CheckinSource.CARD_SCAN)).all()
+    assert len(scans) == 12 and all(s.commune_id == commune.id for s in scans)

@@ -78,12 +78,15 @@ class PrintCardsForm(BaseForm):
         Optional(), Length(max=20000, message=_l("At most 20000 characters."))],
         description=_l("For a list: one per line, or separated by commas."))
 
-    def validate_village_id(self, field):
-        """A village must be chosen when printing a village."""
-        if self.scope.data == "village" and not field.data:
-            raise ValidationError(_l("Choose the village."))
-
-    def validate_numbers(self, field):
-        """A list must have at least one number when printing a list."""
-        if self.scope.data == "list" and not (field.data or "").strip():
-            raise ValidationError(_l("Enter at least one card number or ID number."))
+    def validate(self, extra_validators=None) -> bool:
+        """A village is needed to print a village, a number to print a list."""
+        ok = super().validate(extra_validators=extra_validators)
+        if self.scope.data == "village" and not self.village_id.data:
+            self.village_id.errors = list(self.village_id.errors) + [
+                str(_l("Choose the village."))]
+            ok = False
+        if self.scope.data == "list" and not (self.numbers.data or "").strip():
+            self.numbers.errors = list(self.numbers.errors) + [
+                str(_l("Enter at least one card number or ID number."))]
+            ok = False
+        return ok

@@ -81,7 +81,8 @@ def resident_query(commune_id: int, flt: ResidentFilter):
     elif flt.card == "revoked":
         stmt = stmt.where(exists().where(ResidentCard.resident_id == Resident.id,
                                          ResidentCard.status == CardStatus.REVOKED))
-    return stmt.options(selectinload(Resident.cards), selectinload(Resident.village)) \
+    return stmt.options(selectinload(Resident.cards).selectinload(ResidentCard.issued_by),
+                        selectinload(Resident.village)) \
         .order_by(Resident.village_id, Resident.search_name, Resident.id)
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, g, jsonify, render_template, send_file, url_for
+from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, send_file,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -98,7 +99,9 @@ def download(job_id: int):
     job = _load_job(job_id)
     path = jobs.job_file(job)
     if path is None:
-        abort(404)
+        flash(_("The file is no longer kept (files are deleted after 7 days). Start the job "
+                "again."), "warning")
+        return redirect(url_for("jobs.detail", job_id=job.id))
     record_event("download", job, details={"kind": job.kind})
     db.session.commit()
     # Read whole (a few MB at most): an open file handle would outlive an unread response.

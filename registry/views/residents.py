@@ -232,7 +232,8 @@ def _resident_ids_for(form: PrintCardsForm) -> list[int] | None:
     elif scope == "without":
         stmt = stmt.where(~has_valid_card())
     elif scope == "list":
-        items = [i for i in re.split(r"[\s,;]+", form.numbers.data or "") if i]
+        # One per line or separated by commas; spaces inside a number are ignored (038 080 …).
+        items = [i.strip() for i in re.split(r"[\n,;]+", form.numbers.data or "") if i.strip()]
         numbers = {re.sub(r"\D", "", i).zfill(6) for i in items if re.sub(r"\D", "", i)}
         ids_typed = {re.sub(r"[\s.-]", "", i).upper() for i in items}
         stmt = stmt.where(or_(
