@@ -1,4 +1,4 @@
-"""Background jobs on huey: a `jobs` table users watch, job kinds registered by features, heartbeats.
+"""Background jobs on huey: a `jobs` table users watch, kinds registered by features, heartbeats.
 
 A feature registers a kind once, at import:
 

@@ -13,8 +13,12 @@ from registry.timeutil import utcnow
 
 
 def new_card_token() -> str:
-    """A random token of 144 bits for a card's QR (at least 128 bits are required)."""
-    return secrets.token_urlsafe(18)
+    """A random token of 136 bits (at least 128 are required), written as 41 digits.
+
+    Digits only: a USB scanner "types" the code, and a Vietnamese input method left on (Telex
+    turns "dd" into "đ", "aa" into "â") would garble letters but leaves digits alone.
+    """
+    return f"{secrets.randbits(136):041d}"
 
 
 class CardStatus(str, enum.Enum):
