@@ -69,10 +69,14 @@
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
+      if (response.redirected || response.status === 401 || response.status === 403) {
+        throw new Error("session");  // logged out (e.g. the account was changed): say so
+      }
       if (!response.ok || type.indexOf("application/json") === -1) { throw new Error("http"); }
       return response.json();
-    }).then(show, function () {
-      show({ok: false, status: "network", name: "", message: form.getAttribute("data-msg-network")});
+    }).then(show, function (error) {
+      var key = error && error.message === "session" ? "data-msg-session" : "data-msg-network";
+      show({ok: false, status: "network", name: "", message: form.getAttribute(key)});
     }).then(function () { clearTimeout(timer); });
   }
 
