@@ -17,7 +17,7 @@ from registry.services.residents import (add_resident, card_url, checkin_ids_for
                                          dashboard_figures, find_card_by_token, issue_card,
                                          issue_missing_cards, scan_card)
 from registry.timeutil import local_today, utcnow
-from tests.pdfcheck import decode_qr, page_sizes_mm, page_texts
+from tests.pdfcheck import decode_qr, font_names, page_sizes_mm, page_texts
 
 
 @pytest.fixture
@@ -142,6 +142,7 @@ def test_sheet_qr_codes_decode_to_the_right_residents(client, auth, commune, mak
     assert page_sizes_mm(pdf) == [(210.0, 297.0), (210.0, 297.0)]  # 10 + 2 cards
     texts = page_texts(pdf)
     assert "THẺ KIỂM SOÁT DỊCH" in texts[0] and "XÃ TRIỆU SƠN" in texts[0]
+    assert font_names(pdf) == {"Card-Sans", "Card-Sans-Bold"}  # the bundled Liberation Sans
     codes = decode_qr(pdf, page=0) + decode_qr(pdf, page=1)
     assert len(codes) == 12
     by_name = {}
