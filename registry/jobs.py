@@ -50,6 +50,11 @@ def _make_huey():
     """SqliteHuey in instance/huey.sqlite, or RedisHuey when HUEY_REDIS_URL is set."""
     redis_url = os.environ.get("HUEY_REDIS_URL")
     if redis_url:
+        try:
+            import redis  # noqa: F401  (RedisHuey needs the client)
+        except ImportError:
+            raise RuntimeError("HUEY_REDIS_URL is set but the redis client is missing: "
+                               "pip install -e '.[redis]'") from None
         return RedisHuey("registry", url=redis_url)
     instance = Path(os.environ.get("REGISTRY_INSTANCE_PATH", ROOT / "instance"))
     instance.mkdir(parents=True, exist_ok=True)

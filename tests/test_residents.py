@@ -511,3 +511,17 @@ def test_demo_data(app):
     scans = db.session.scalars(select(Checkin).where(
         Checkin.source == CheckinSource.CARD_SCAN)).all()
     assert len(scans) == 12 and all(s.commune_id == commune.id for s in scans)
+
+
+def test_job_storage_is_sqlite_by_default_and_redis_when_configured(monkeypatch, tmp_path):
+    from huey import RedisHuey, SqliteHuey
+
+    from registry import jobs
+
+    monkeypatch.delenv("HUEY_REDIS_URL", raising=False)
+    monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(tmp_path))
+    default = jobs._make_huey()
+    assert isinstance(default, SqliteHuey) and (tmp_path / "huey.sqlite").exists()
+    default.storage.close()
+    monkeypatch.setenv("HUEY_REDIS_URL", "redis://127.0.0.1:6379/3")
+    assert isinstance(jobs._make_huey(), RedisHuey)  # connects lazily: no server needed here
