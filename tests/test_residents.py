@@ -129,6 +129,13 @@ def test_import_preview_errors_then_confirm(client, auth, commune, make_user):
     assert response.status_code == 302
     names = set(db.session.scalars(select(Resident.full_name)))
     assert names == {"Nguyễn Văn A", "Lê Thị B"}
+    # .csv (as saved by Excel: ; separated, UTF-8 with BOM); the same ID number is refused
+    csv = ("\ufeffHọ và tên;Năm sinh;Giới tính;Số định danh;Thôn\n"
+           "Trần Văn C;1990;nam;;Thôn Đông\nĐỗ Thị D;1991;Nữ;038080001234;Thôn Tây\n")
+    page = client.post("/residents/import", data={
+        "file": (io.BytesIO(csv.encode("utf-8")), "nk.csv")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert "Trần Văn C" in page and "Số định danh này đã có trong danh sách nhân khẩu." in page
 
 
 # --- cards ----------------------------------------------------------------------------------
@@ -271,6 +278,9 @@ def test_scan_endpoint_json(client, auth, commune, make_resident, make_venue, ma
     data = client.post(url, json={"code": card_url(card), "direction": "entry"}).get_json()
     assert data["ok"] and data["status"] == "recorded" and data["name"] == "Nguyễn Văn An"
     assert client.post(url, json={"code": card.number}).get_json()["status"] == "duplicate"
+    # without JavaScript the form posts and the page shows the result
+    page = client.post(url, data={"code": "999999", "direction": "entry"}).get_data(as_text=True)
+    assert "Thẻ không có trong danh sách" in page and 'class="scan-result bad"' in page
     # a venue user cannot scan for another venue
     assert client.post(f"/scan/{other_venue.points[0].id}", json={"code": "1"}).status_code == 404
 

@@ -153,6 +153,18 @@ COLUMNS = (
     ("address", _l("Address")),
 )
 REQUIRED = ("full_name", "birth", "sex", "village")
+# Headers people write in their own lists (folded), besides the template's.
+HEADER_ALIASES = {
+    "ho ten": "full_name", "ho va ten": "full_name", "name": "full_name",
+    "nam sinh": "birth", "ngay sinh": "birth", "ngay thang nam sinh": "birth",
+    "date of birth": "birth", "year of birth": "birth",
+    "gioi": "sex", "gender": "sex",
+    "cccd": "id_number", "cmnd": "id_number", "so cccd": "id_number", "cccd/cmnd": "id_number",
+    "so giay to": "id_number", "so dinh danh ca nhan": "id_number",
+    "so dien thoai": "phone", "sdt": "phone", "dt": "phone",
+    "thon": "village", "to dan pho": "village", "thon/to": "village", "thon, to dan pho": "village",
+    "village": "village",
+}
 
 
 @dataclass
@@ -194,6 +206,7 @@ def _header_index(header: list[str]) -> dict[str, int] | None:
             with force_locale(locale):
                 known[fold(str(label))] = key
         known[key] = key
+    known.update(HEADER_ALIASES)
     index = {}
     for i, text in enumerate(header):
         key = known.get(fold(text))
