@@ -13,7 +13,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, cast, exists, func, or_, select
+from sqlalchemy import Integer, and_, cast, exists, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
@@ -366,20 +366,31 @@ def revoke_card(card: ResidentCard, user, *, reason: str | None = None) -> None:
                  details={"card": card.number}, reason=card.revoke_reason)
 
 
+def _chunks(ids: list[int], size: int = 500):
+    # IN lists in slices: a commune has tens of thousands of residents, more than SQLite
+    # accepts as bound parameters in one statement.
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
 def issue_missing_cards(commune_id: int, user, resident_ids: list[int]) -> int:
     """Issue a card to each of these residents without a valid one; returns how many."""
-    residents = db.session.scalars(
-        select(Resident).where(Resident.commune_id == commune_id, Resident.id.in_(resident_ids),
-                               ~has_valid_card())
-        .order_by(Resident.id)).all()
+    residents = []
+    for chunk in _chunks(resident_ids):
+        residents += db.session.scalars(
+            select(Resident.id).where(Resident.commune_id == commune_id,
+                                      Resident.id.in_(chunk), ~has_valid_card()))
+    residents.sort()
     seq = _next_card_number(commune_id)
     now = utcnow()
-    for offset, resident in enumerate(residents):
-        db.session.add(ResidentCard(commune_id=commune_id, resident_id=resident.id,
-                                    number=f"{seq + offset:06d}", issued_by_id=user.id,
-                                    issued_at=now))
-    db.session.flush()
     if residents:
+        # One bulk INSERT (thousands of cards at once); tokens come from the column default.
+        db.session.execute(insert(ResidentCard), [
+            {"commune_id": commune_id, "resident_id": resident_id,
+             "number": f"{seq + offset:06d}", "issued_by_id": user.id, "issued_at": now,
+             "status": CardStatus.ACTIVE}
+            for offset, resident_id in enumerate(residents)])
+        db.session.expire_all()  # residents' card lists are stale now
         record_event("issue_cards", object_type="resident_cards", user=user,
                      commune_id=commune_id, details={"count": len(residents)})
     return len(residents)
@@ -387,11 +398,26 @@ def issue_missing_cards(commune_id: int, user, resident_ids: list[int]) -> int:
 
 def active_card_ids(commune_id: int, resident_ids: list[int]) -> list[int]:
     """The valid cards of these residents, in print order (village, then name)."""
-    return list(db.session.scalars(
-        select(ResidentCard.id).join(Resident)
-        .where(ResidentCard.commune_id == commune_id, Resident.id.in_(resident_ids),
-               ResidentCard.status == CardStatus.ACTIVE)
-        .order_by(Resident.village_id, Resident.search_name, Resident.id)))
+    rows = []
+    for chunk in _chunks(resident_ids):
+        rows += db.session.execute(
+            select(Resident.village_id, Resident.search_name, Resident.id, ResidentCard.id)
+            .join(ResidentCard, ResidentCard.resident_id == Resident.id)
+            .where(ResidentCard.commune_id == commune_id, Resident.id.in_(chunk),
+                   ResidentCard.status == CardStatus.ACTIVE)).all()
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    return [r[3] for r in rows]
+
+
+def mark_printed(commune_id: int, resident_ids: list[int]) -> None:
+    """Note the print time on the valid cards of these residents."""
+    now = utcnow()
+    for chunk in _chunks(resident_ids):
+        db.session.execute(
+            update(ResidentCard).where(ResidentCard.commune_id == commune_id,
+                                       ResidentCard.status == CardStatus.ACTIVE,
+                                       ResidentCard.resident_id.in_(chunk))
+            .values(printed_at=now).execution_options(synchronize_session=False))
 
 
 def card_url(card: ResidentCard) -> str:

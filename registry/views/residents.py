@@ -25,9 +25,9 @@ from registry.security import get_scoped_or_404, roles_required
 from registry.services.audit import record_event
 from registry.services.residents import (DIRECT_PRINT_LIMIT, ResidentFilter, active_card_ids,
                                          add_resident, count_residents, find_card_by_token,
-                                         has_valid_card,
-                                         import_residents, issue_card, issue_missing_cards,
-                                         load_cards, parse_resident_rows, render_cards_pdf,
+                                         has_valid_card, import_residents, issue_card,
+                                         issue_missing_cards, load_cards, mark_printed,
+                                         parse_resident_rows, render_cards_pdf,
                                          resident_query, revoke_card, scan_card, sex_label,
                                          template_header, update_resident, villages_for)
 from registry.services.spreadsheets import SpreadsheetError, read_rows, write_xlsx
@@ -224,6 +224,7 @@ def card_pdf(resident_id: int):
 
 
 def _resident_ids_for(form: PrintCardsForm) -> list[int] | None:
+    """The ids of the residents chosen for printing."""
     commune_id = current_user.commune_id
     stmt = select(Resident.id).where(Resident.commune_id == commune_id)
     scope = form.scope.data
@@ -268,16 +269,13 @@ def print_cards():
     if request.method == "GET":
         form.scope.data = request.args.get("scope", "village")
     if request.method == "POST" and form.validate_on_submit():
-        resident_ids = _resident_ids_for(form) or []
+        resident_ids = _resident_ids_for(form)
         if not resident_ids:
             form.scope.errors.append(_("No resident matches this choice."))
         else:
             issued = issue_missing_cards(current_user.commune_id, current_user, resident_ids)
             card_ids = active_card_ids(current_user.commune_id, resident_ids)
-            now = utcnow()
-            for card in db.session.scalars(select(ResidentCard)
-                                           .where(ResidentCard.id.in_(card_ids))):
-                card.printed_at = now
+            mark_printed(current_user.commune_id, resident_ids)
             record_event("print", object_type="resident_cards",
                          details={"count": len(card_ids), "issued": issued})
             db.session.commit()
