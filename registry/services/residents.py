@@ -366,6 +366,32 @@ def revoke_card(card: ResidentCard, user, *, reason: str | None = None) -> None:
                  details={"card": card.number}, reason=card.revoke_reason)
 
 
+def resident_ids_for_print(commune_id: int, scope: str, *, village_id: int | None = None,
+                           numbers: str | None = None, selected: list[int] | None = None
+                           ) -> list[int]:
+    """The residents chosen for printing: a village, everyone without a valid card, a typed
+    list of card or ID numbers, or the residents ticked in the register."""
+    stmt = select(Resident.id).where(Resident.commune_id == commune_id)
+    if scope == "village":
+        stmt = stmt.where(Resident.village_id == village_id)
+    elif scope == "without":
+        stmt = stmt.where(~has_valid_card())
+    elif scope == "list":
+        # One per line or separated by commas; spaces inside a number are ignored (038 080 …).
+        items = [i.strip() for i in re.split(r"[\n,;]+", numbers or "") if i.strip()]
+        card_numbers = {re.sub(r"\D", "", i).zfill(6) for i in items if re.sub(r"\D", "", i)}
+        id_numbers = {re.sub(r"[\s.-]", "", i).upper() for i in items}
+        stmt = stmt.where(or_(
+            Resident.id_number.in_(id_numbers),
+            Resident.id.in_(select(ResidentCard.resident_id).where(
+                ResidentCard.commune_id == commune_id, ResidentCard.number.in_(card_numbers)))))
+    elif scope == "selected":
+        stmt = stmt.where(Resident.id.in_(selected or []))
+    else:
+        return []
+    return list(db.session.scalars(stmt))
+
+
 def _chunks(ids: list[int], size: int = 500):
     # IN lists in slices: a commune has tens of thousands of residents, more than SQLite
     # accepts as bound parameters in one statement.

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import re
 import secrets
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from registry.extensions import db, limiter
@@ -25,10 +24,11 @@ from registry.security import get_scoped_or_404, roles_required
 from registry.services.audit import record_event
 from registry.services.residents import (DIRECT_PRINT_LIMIT, ResidentFilter, active_card_ids,
                                          add_resident, count_residents, find_card_by_token,
-                                         has_valid_card, import_residents, issue_card,
+                                         import_residents, issue_card,
                                          issue_missing_cards, load_cards, mark_printed,
                                          parse_resident_rows, render_cards_pdf,
-                                         resident_query, revoke_card, scan_card, sex_label,
+                                         resident_ids_for_print, resident_query,
+                                         revoke_card, scan_card, sex_label,
                                          template_header, update_resident, villages_for)
 from registry.services.spreadsheets import SpreadsheetError, read_rows, write_xlsx
 from registry.timeutil import utcnow
@@ -223,32 +223,6 @@ def card_pdf(resident_id: int):
     return _pdf_response(data, f"the-{card.number}.pdf")
 
 
-def _resident_ids_for(form: PrintCardsForm) -> list[int] | None:
-    """The ids of the residents chosen for printing."""
-    commune_id = current_user.commune_id
-    stmt = select(Resident.id).where(Resident.commune_id == commune_id)
-    scope = form.scope.data
-    if scope == "village":
-        stmt = stmt.where(Resident.village_id == form.village_id.data)
-    elif scope == "without":
-        stmt = stmt.where(~has_valid_card())
-    elif scope == "list":
-        # One per line or separated by commas; spaces inside a number are ignored (038 080 …).
-        items = [i.strip() for i in re.split(r"[\n,;]+", form.numbers.data or "") if i.strip()]
-        numbers = {re.sub(r"\D", "", i).zfill(6) for i in items if re.sub(r"\D", "", i)}
-        ids_typed = {re.sub(r"[\s.-]", "", i).upper() for i in items}
-        stmt = stmt.where(or_(
-            Resident.id_number.in_(ids_typed),
-            Resident.id.in_(select(ResidentCard.resident_id).where(
-                ResidentCard.commune_id == commune_id, ResidentCard.number.in_(numbers)))))
-    elif scope == "selected":
-        ids = [int(i) for i in request.form.getlist("resident") if i.isdigit()]
-        stmt = stmt.where(Resident.id.in_(ids))
-    else:
-        return None
-    return list(db.session.scalars(stmt))
-
-
 @bp.route("/residents/print", methods=["GET", "POST"])
 @roles_required(*CARD_STAFF)
 def print_cards():
@@ -269,7 +243,10 @@ def print_cards():
     if request.method == "GET":
         form.scope.data = request.args.get("scope", "village")
     if request.method == "POST" and form.validate_on_submit():
-        resident_ids = _resident_ids_for(form)
+        resident_ids = resident_ids_for_print(
+            current_user.commune_id, form.scope.data, village_id=form.village_id.data,
+            numbers=form.numbers.data,
+            selected=[int(i) for i in request.form.getlist("resident") if i.isdigit()])
         if not resident_ids:
             form.scope.errors.append(_("No resident matches this choice."))
         else:
@@ -288,7 +265,8 @@ def print_cards():
             if issued:
                 flash(_("%(count)s new cards issued.", count=issued), "success")
             return redirect(url_for("jobs.detail", job_id=job.id))
-    selected = request.args.getlist("resident")
+    selected = [i for i in (request.args.getlist("resident") or request.form.getlist("resident"))
+                if i.isdigit()]
     return render_template("residents/print.html", form=form, selected=selected)
 
 
