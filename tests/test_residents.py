@@ -456,6 +456,16 @@ def test_card_job_with_a_real_consumer(client, auth, commune, make_resident, mon
     assert len(page_sizes_mm(pdf)) == 3
 
 
+def test_split_number_list():
+    from registry.services.residents import split_number_list
+
+    assert split_number_list("038 080 001 111, 12\n000013;C1234567") == [
+        "038080001111", "12", "000013", "C1234567"]
+    # a list whose line breaks became spaces is still split
+    assert split_number_list("038080001111 000002 17") == ["038080001111", "000002", "17"]
+    assert split_number_list("038 080 001 111 2") == ["038080001111", "2"]
+
+
 def test_print_by_list_and_by_village(client, auth, commune, make_resident):
     west = _village(commune, "Thôn Tây")
     a = make_resident(full_name="Người A", id_number="038080001111")
@@ -467,7 +477,7 @@ def test_print_by_list_and_by_village(client, auth, commune, make_resident):
     bad = client.post("/residents/print", data={"scope": "list", "numbers": ""})
     assert "Nhập ít nhất một số thẻ hoặc số định danh." in bad.get_data(as_text=True)
     pdf = client.post("/residents/print", data={
-        "scope": "list", "numbers": f"038 080 001 111, {int(card_b.number)}"}).data
+        "scope": "list", "numbers": f"038 080 001 111\n{int(card_b.number)}"}).data
     names = {find_card_by_token(q["text"].rsplit("/", 1)[1]).resident.full_name
              for q in decode_qr(pdf)}
     assert names == {"Người A", "Người B"}

@@ -366,6 +366,24 @@ def revoke_card(card: ResidentCard, user, *, reason: str | None = None) -> None:
                  details={"card": card.number}, reason=card.revoke_reason)
 
 
+def split_number_list(text: str) -> list[str]:
+    """Card or ID numbers typed one per line or separated by commas. Spaces inside an ID number
+    are allowed ("038 080 001 111"); numbers separated only by spaces are told apart by joining
+    the groups that make a whole ID number."""
+    items = []
+    for line in re.split(r"[\n,;]+", text):
+        parts = [re.sub(r"[.-]", "", p).upper() for p in line.split()]
+        i = 0
+        while i < len(parts):
+            for j in range(len(parts), i, -1):
+                joined = "".join(parts[i:j])
+                if j == i + 1 or ID_NUMBER.match(joined):
+                    items.append(joined)
+                    i = j
+                    break
+    return items
+
+
 def resident_ids_for_print(commune_id: int, scope: str, *, village_id: int | None = None,
                            numbers: str | None = None, selected: list[int] | None = None
                            ) -> list[int]:
@@ -377,8 +395,7 @@ def resident_ids_for_print(commune_id: int, scope: str, *, village_id: int | Non
     elif scope == "without":
         stmt = stmt.where(~has_valid_card())
     elif scope == "list":
-        # One per line or separated by commas; spaces inside a number are ignored (038 080 …).
-        items = [i.strip() for i in re.split(r"[\n,;]+", numbers or "") if i.strip()]
+        items = split_number_list(numbers or "")
         card_numbers = {re.sub(r"\D", "", i).zfill(6) for i in items if re.sub(r"\D", "", i)}
         id_numbers = {re.sub(r"[\s.-]", "", i).upper() for i in items}
         stmt = stmt.where(or_(
