@@ -1,6 +1,8 @@
 """Benchmark: 10,000 resident cards into one PDF, against the naive single WeasyPrint document.
 
     PYTHONPATH=. .venv/bin/python -m bench.bench_cards [--cards 10000] [--naive 200,400]
+    PYTHONPATH=. .venv/bin/python -m bench.bench_cards --cards 3000 --naive 300,1000  # scaled
+                                                         # down, extrapolated to --target
 
 The measured way is what the "resident_cards" background job does: the cards are cut into parts
 of CARDS_PER_PART (split_card_job), two worker processes render the parts (render_card_part; in
@@ -163,6 +165,8 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=10000)
     parser.add_argument("--naive", default="200,400", help="card counts for the naive way")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--target", type=int, default=10000,
+                        help="extrapolate the measured figures to this many cards")
     args = parser.parse_args()
     naive_counts = [int(n) for n in args.naive.split(",")]
 
@@ -207,6 +211,12 @@ def main() -> None:
     print(f"  CPU: render {render_cpu:.1f} s ({1000 * render_cpu / done:.1f} ms per card) + "
           f"merge {merge_cpu:.1f} s; on {args.workers} otherwise idle cores: about {idle:.0f} s")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
+    if args.target != done:
+        scale = args.target / done
+        print(f"  extrapolated to {args.target} cards (time grows with the count; memory is "
+              f"per part, flat): about {total * scale:.0f} s wall as measured, "
+              f"{idle * scale:.0f} s on idle cores; peak memory about {memory.peak:.0f} MB plus "
+              f"the merge (+{size * (scale - 1):.0f} MB of output)")
 
     naive = []
     for count in naive_counts:
@@ -217,10 +227,10 @@ def main() -> None:
               f"CPU ({1000 * cpu / count:.1f} ms per card); peak memory {peak:.0f} MB")
     (c1, _cpu1, m1), (c2, cpu2, m2) = naive[0], naive[-1]
     per_card_mb = (m2 - m1) / (c2 - c1) if c2 != c1 else m2 / c2
-    naive_seconds = cpu2 / c2 * args.cards  # one process: CPU time is its wall time when idle
-    print(f"naive extrapolated to {args.cards} cards (one process): {naive_seconds:.0f} s, "
-          f"{m2 + per_card_mb * (args.cards - c2):.0f} MB (+{per_card_mb:.2f} MB per card)")
-    print(f"speed-up on idle cores: {naive_seconds / idle:.1f}x")
+    naive_seconds = cpu2 / c2 * args.target  # one process: CPU time is its wall time when idle
+    print(f"naive extrapolated to {args.target} cards (one process): {naive_seconds:.0f} s, "
+          f"{m2 + per_card_mb * (args.target - c2):.0f} MB (+{per_card_mb:.2f} MB per card)")
+    print(f"speed-up on idle cores: {naive_seconds / (idle * args.target / done):.1f}x")
 
 
 if __name__ == "__main__":
