@@ -20,6 +20,8 @@ BLUEPRINT_MODULES = (
     "registry.views.venue_checkins",
     "registry.views.questions",
     "registry.views.paper",
+    "registry.views.residents",
+    "registry.views.jobs",
 )
 
 

@@ -40,6 +40,12 @@ NAV_ENTRIES: list[NavEntry] = [
     NavEntry("paper.on_behalf", _l("Declare on behalf"), (A, C, D, V),
              _l("Type a visitor's declaration")),
     NavEntry("paper.people", _l("Same person"), (A, C), _l("Link records of one person")),
+    NavEntry("residents.index", _l("Residents"), (A, C, D, T),
+             _l("Resident register and disease-control cards")),
+    NavEntry("residents.scan_home", _l("Card scanning"), (V, A, C),
+             _l("Scan residents' cards at a check-in point")),
+    NavEntry("jobs.index", _l("Print jobs"), (A, C, D, H, T, V),
+             _l("Long printouts made in the background")),
 ]
 
 

@@ -95,6 +95,32 @@ ACCESS_TABLE = [
     ("POST", "/paper/people/suggest", {A, C}, {}),
     ("POST", "/paper/people/<int:link_id>/<any(confirm, reject):decision>", {A, C},
      {"decision": "reject"}),
+    # residents: register, cards, public card page, scan station
+    ("GET", "/residents/", {A, C, D, T}, {}),
+    ("GET", "/residents/new", {A, C, D}, {}),
+    ("POST", "/residents/new", {A, C, D}, {}),
+    ("GET", "/residents/<int:resident_id>", {A, C, D, T}, {}),
+    ("GET", "/residents/<int:resident_id>/edit", {A, C, D}, {}),
+    ("POST", "/residents/<int:resident_id>/edit", {A, C, D}, {}),
+    ("POST", "/residents/<int:resident_id>/card/<any(issue, reissue):action>", {A, C},
+     {"action": "reissue"}),
+    ("POST", "/residents/cards/<int:card_id>/revoke", {A, C}, {}),
+    ("GET", "/residents/<int:resident_id>/card.pdf", {A, C}, {}),
+    ("GET", "/residents/print", {A, C}, {}),
+    ("POST", "/residents/print", {A, C}, {}),
+    ("GET", "/residents/import/template.xlsx", {A, C, D}, {}),
+    ("GET", "/residents/import", {A, C, D}, {}),
+    ("POST", "/residents/import", {A, C, D}, {}),
+    ("POST", "/residents/import/confirm", {A, C, D}, {}),
+    ("GET", "/c/<token>", PUBLIC, {"token": "unknown-token-000000000000"}),
+    ("GET", "/scan/", {V, A, C}, {}),
+    ("GET", "/scan/<int:point_id>", {V, A, C}, {}),
+    ("POST", "/scan/<int:point_id>", {V, A, C}, {}),
+    # background jobs
+    ("GET", "/jobs/", STAFF, {}),
+    ("GET", "/jobs/<int:job_id>", STAFF, {}),
+    ("GET", "/jobs/<int:job_id>/progress", STAFF, {}),
+    ("GET", "/jobs/<int:job_id>/download", STAFF, {}),
 ]
 
 # How to fill each URL parameter: a function of the test's records (ctx). Features add theirs.
@@ -139,6 +165,32 @@ def _person_link(ctx):
     db.session.add(link)
     db.session.commit()
     return link
+    "resident_id": lambda ctx: _resident(ctx).id,
+    "card_id": lambda ctx: _resident_card(ctx).id,
+    "job_id": lambda ctx: _job(ctx).id,
+def _resident(ctx):
+    """A resident of the test commune (made once per test)."""
+    if getattr(ctx, "resident", None) is None:
+        from registry.services.residents import add_resident
+        ctx.resident = add_resident(ctx.commune.id, ctx.other_user, full_name="Nguyễn Văn Bình",
+                                    birth_year=1980, sex="male",
+                                    village_id=ctx.commune.villages[0].id)
+    return ctx.resident
+def _resident_card(ctx):
+    """A fresh valid card of that resident (revoking it must find it valid)."""
+    from registry.services.residents import issue_card
+    card = issue_card(_resident(ctx), ctx.other_user)
+    return card
+def _job(ctx):
+    """A finished job of the logged-in user, with its file."""
+    from registry.jobs import jobs_dir
+    from registry.models import Job, JobStatus
+    owner = getattr(ctx, "user", None) or ctx.other_user
+    job = Job(commune_id=ctx.commune.id, user_id=owner.id, kind="resident_cards", title="Thẻ",
+              status=JobStatus.DONE, result_path=f"test-{owner.id}.pdf", result_name="the.pdf")
+    db.session.add(job)
+    (jobs_dir(ctx.app) / job.result_path).write_bytes(b"%PDF-1.4 test")
+    return job
 
 PARAM = re.compile(r"<(?:[^:<>]+(?:\([^)]*\))?:)?([a-z_]+)>")
 

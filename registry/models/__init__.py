@@ -6,6 +6,8 @@ from registry.models.declaration import DeclarationQuestion
 from registry.models.poster import RetiredPointToken
 from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, LinkStatus, PaperBatch,
                                    PaperLine, PaperSheet, PersonLink, SheetStatus)
+from registry.models.job import Job, JobStatus
+from registry.models.resident import CardStatus, Resident, ResidentCard
 from registry.models.user import Role, User
 from registry.models.venue import CheckinPoint, Venue, VenueCategory, VenueStatus
 
@@ -35,4 +37,9 @@ __all__ = [
     "PaperSheet",
     "PersonLink",
     "SheetStatus",
+    "CardStatus",
+    "Job",
+    "JobStatus",
+    "Resident",
+    "ResidentCard",
 ]

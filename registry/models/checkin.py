@@ -86,6 +86,9 @@ class Checkin(db.Model):
     device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     # How many later check-ins of the same person at the same point were merged into this one.
     merge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # --- residents: a card scan names the resident and the card scanned (nullable)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("resident_cards.id"))
 
 
 class CheckinDailyCount(db.Model):

@@ -84,6 +84,7 @@ GIVEN = ("Văn An", "Thị Bình", "Văn Cường", "Thị Dung", "Minh Đức",
 DEMO_SEEDER_MODULES: tuple[str, ...] = (
     "registry.services.selfscan",
     "registry.services.paper",
+    "registry.services.residents",
 )
 
 
