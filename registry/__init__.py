@@ -15,6 +15,8 @@ BLUEPRINT_MODULES = (
     "registry.views.venues",
     "registry.views.admin",
     "registry.views.commune",
+    "registry.views.dashboard",
+    "registry.views.reports",
 )
 
 

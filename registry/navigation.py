@@ -30,6 +30,9 @@ NAV_ENTRIES: list[NavEntry] = [
              _l("Hotline, signers, retention")),
     NavEntry("admin.users", _l("Accounts"), (A,), _l("Users and roles")),
     NavEntry("admin.categories", _l("Categories"), (A,), _l("Venue categories")),
+    NavEntry("dashboard.index", _l("Dashboard"), (A, C, H),
+             _l("Figures by category, idle venues, chart")),
+    NavEntry("reports.index", _l("Reports"), (A, C, H), _l("The report the chairman signs")),
 ]
 
 

@@ -3,6 +3,8 @@ from registry.models.audit import AuditEvent
 from registry.models.checkin import Checkin, CheckinDailyCount, CheckinSource, TimePrecision
 from registry.models.commune import Commune, Village
 from registry.models.declaration import DeclarationQuestion
+from registry.models.report import (OutgoingDocument, Report, ReportDirective, ReportStatus,
+                                    SignerKind, SigningMaterial)
 from registry.models.user import Role, User
 from registry.models.venue import CheckinPoint, Venue, VenueCategory, VenueStatus
 
@@ -14,6 +16,12 @@ __all__ = [
     "CheckinSource",
     "Commune",
     "DeclarationQuestion",
+    "OutgoingDocument",
+    "Report",
+    "ReportDirective",
+    "ReportStatus",
+    "SignerKind",
+    "SigningMaterial",
     "Role",
     "TimePrecision",
     "User",
