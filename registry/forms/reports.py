@@ -12,8 +12,20 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from registry.forms import BaseForm
 from registry.models import SignerKind
+from registry.services.reports import nfc_lines
 
 MAX_PERIOD_DAYS = 366
+
+
+class MultilineForm(BaseForm):
+    """A form whose text areas keep their line breaks (the base form folds them into spaces)."""
+
+    class Meta(BaseForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, TextAreaField):
+                filters = list(unbound_field.kwargs.get("filters", [])) + [nfc_lines]
+                return unbound_field.bind(form=form, filters=filters, **options)
+            return super().bind_field(form, unbound_field, options)
 
 
 class PeriodForm(BaseForm):
@@ -43,7 +55,7 @@ def _text(label, max_len=5000):
         Optional(), Length(max=max_len, message=_l("At most %(max)d characters."))])
 
 
-class ReportForm(BaseForm):
+class ReportForm(MultilineForm):
     """What the clerk types into a report: period, summary, narrative, figures, recipients."""
 
     period_start = DateField(_l("Period from"), validators=[
@@ -120,7 +132,7 @@ class DirectiveForm(BaseForm):
         Length(max=500, message=_l("At most %(max)d characters."))])
 
 
-class ReturnForm(BaseForm):
+class ReturnForm(MultilineForm):
     """The chairman returns a submitted report with a comment."""
 
     comment = TextAreaField(_l("Comment for the clerk"), validators=[

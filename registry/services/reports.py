@@ -28,15 +28,33 @@ TEXT_FIELDS = ("summary", "introduction", "deployment", "results", "shortcomings
                "proposals", "recipients")
 EDIT_FIELDS = TEXT_FIELDS + ("period_start", "period_end", "smartphones", "app_installs",
                              "signer_kind")
+MULTILINE_FIELDS = ("introduction", "deployment", "results", "shortcomings", "direction",
+                    "proposals", "recipients")
 VERIFY_QR_MM = 16
+
+
+def nfc_lines(value):
+    """NFC and trimmed like every field, but keeping the line breaks (paragraphs, recipients)."""
+    if not isinstance(value, str):
+        return value
+    lines = [nfc(line) for line in value.replace("\r\n", "\n").split("\n")]
+    text = "\n".join(lines).strip("\n")
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text
 
 
 class ReportStateError(ValueError):
     """The action does not fit the report's status."""
 
 
-def _clean(value):
-    return nfc(value) if isinstance(value, str) else value
+def _clean(value, name: str = ""):
+    """NFC text; narrative sections and recipients keep their line breaks."""
+    if not isinstance(value, str):
+        return value
+    if name in MULTILINE_FIELDS:
+        return nfc_lines(value)
+    return nfc(value)
 
 
 def signer_name_for(commune: Commune, kind: SignerKind) -> str:
@@ -53,7 +71,7 @@ def default_recipients() -> str:
 
 def create_report(commune: Commune, user, **fields) -> Report:
     """A new draft for the commune."""
-    values = {k: _clean(v) for k, v in fields.items() if k in EDIT_FIELDS}
+    values = {k: _clean(v, k) for k, v in fields.items() if k in EDIT_FIELDS}
     values["signer_kind"] = SignerKind(values.get("signer_kind") or SignerKind.CHAIRMAN)
     report = Report(commune_id=commune.id, created_by_id=user.id, status=ReportStatus.DRAFT,
                     signer_name=signer_name_for(commune, values["signer_kind"]), **values)
@@ -72,7 +90,7 @@ def update_report(report: Report, user, **fields) -> dict:
     for name, value in fields.items():
         if name not in EDIT_FIELDS:
             continue
-        value = _clean(value)
+        value = _clean(value, name)
         if name == "signer_kind":
             value = SignerKind(value)
         if getattr(report, name) != value:
@@ -184,7 +202,7 @@ def return_report(report: Report, user, comment: str) -> None:
     if report.status != ReportStatus.SUBMITTED:
         raise ReportStateError(report.status.value)
     report.status = ReportStatus.RETURNED
-    report.return_comment = nfc(comment)
+    report.return_comment = nfc_lines(comment)
     record_event("return", report, user=user, reason=report.return_comment[:255])
 
 
