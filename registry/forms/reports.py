@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (DateField, IntegerField, PasswordField, SelectChoice, SelectField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from registry.forms import BaseForm
 from registry.models import SignerKind
@@ -35,9 +35,9 @@ class PeriodForm(BaseForm):
         csrf = False
 
     start = DateField(_l("From"), validators=[
-        DataRequired(message=_l("Enter the first day of the period."))])
+        InputRequired(message=_l("Enter the first day of the period."))])
     end = DateField(_l("To"), validators=[
-        DataRequired(message=_l("Enter the last day of the period."))])
+        InputRequired(message=_l("Enter the last day of the period."))])
     days = IntegerField(_l("No check-in for (days)"), default=7, validators=[
         Optional(), NumberRange(min=1, max=365, message=_l("Between 1 and 365 days."))])
 
@@ -59,9 +59,9 @@ class ReportForm(MultilineForm):
     """What the clerk types into a report: period, summary, narrative, figures, recipients."""
 
     period_start = DateField(_l("Period from"), validators=[
-        DataRequired(message=_l("Enter the first day of the period."))])
+        InputRequired(message=_l("Enter the first day of the period."))])
     period_end = DateField(_l("Period to"), validators=[
-        DataRequired(message=_l("Enter the last day of the period."))])
+        InputRequired(message=_l("Enter the last day of the period."))])
     summary = StringField(_l("Summary (trích yếu)"), validators=[
         DataRequired(message=_l("Enter the summary of the report.")),
         Length(max=300, message=_l("At most %(max)d characters."))])

@@ -23,7 +23,7 @@ from registry.text import nfc
 from registry.timeutil import local_today, utcnow
 
 REPORT_SYMBOL = "BC-UBND"
-PDF_STYLESHEETS = ("base.css", "report.css")
+PDF_STYLESHEETS = ("report.css",)
 TEXT_FIELDS = ("summary", "introduction", "deployment", "results", "shortcomings", "direction",
                "proposals", "recipients")
 EDIT_FIELDS = TEXT_FIELDS + ("period_start", "period_end", "smartphones", "app_installs",
