@@ -232,9 +232,10 @@ def signature_box(pdf: bytes, signer_name: str) -> tuple[int, tuple]:
             x_mid = (name_word["x0"] + name_word["x1"]) / 2 + 40
             name_top = float(name_word["top"])
         index = len(doc.pages) - 1
-    # 150 × 70 pt box right above the name (PDF coordinates: origin bottom left).
+    # A 180 × 86 pt box (the seal at about real size) right above the name, in PDF coordinates
+    # (origin bottom left).
     bottom = height - name_top + 4
-    return index, (x_mid - 85, bottom, x_mid + 85, bottom + 70)
+    return index, (x_mid - 90, bottom, x_mid + 90, bottom + 86)
 
 
 def sign_off(report: Report, user, today: date | None = None) -> Report:

@@ -235,7 +235,8 @@ def signed_pdf(report_id: int):
     """The digitally signed file, exactly as stored."""
     report = _report(report_id)
     if not report.is_signed or report.signed_pdf is None:
-        abort(404)
+        flash(_("No digital signature stored yet."), "warning")
+        return redirect(url_for("reports.detail", report_id=report.id))
     return _pdf_response(report.signed_pdf,
                          f"BC-{report.number_text}-{report.issued_on.year}-ky-so.pdf")
 
