@@ -77,8 +77,9 @@ def create_report(commune: Commune, user, **fields) -> Report:
                     signer_name=signer_name_for(commune, values["signer_kind"]), **values)
     db.session.add(report)
     db.session.flush()
-    record_event("create", report, details={"period": [report.period_start.isoformat(),
-                                                       report.period_end.isoformat()]})
+    record_event("create", report, user=user,
+                 details={"period": [report.period_start.isoformat(),
+                                     report.period_end.isoformat()]})
     return report
 
 
@@ -98,7 +99,7 @@ def update_report(report: Report, user, **fields) -> dict:
             setattr(report, name, value)
     report.signer_name = signer_name_for(report.commune, report.signer_kind)
     if changes:
-        record_event("update", report, details={k: v for k, v in changes.items()
+        record_event("update", report, user=user, details={k: v for k, v in changes.items()
                                                 if k not in TEXT_FIELDS or k == "summary"})
     return changes
 

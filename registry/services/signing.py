@@ -86,7 +86,7 @@ def store_material(commune_id: int, user, *, pkcs12_data: bytes | None = None,
     material.updated_at = utcnow()
     db.session.flush()
     record_event("update", material, object_type="signing_materials",
-                 details={"changed": ", ".join(changed)}, commune_id=commune_id)
+                 details={"changed": ", ".join(changed)}, commune_id=commune_id, user=user)
     return material
 
 
