@@ -60,7 +60,12 @@ def seed_demo_data(commune: Commune, context: dict, rng: random.Random) -> None:
     # Some venues never took the QR up: they show in the list of venues to chase.
     idle = set(rng.sample(range(len(venues)), k=min(6, len(venues))))
     for index, venue in enumerate(venues):
+        # The demo commune registered its venues about two months ago, so last month's report
+        # counts their QR codes.
+        registered = utcnow() - timedelta(days=rng.randint(62, 90))
+        venue.created_at = registered
         for point in venue.points:
+            point.created_at = registered
             if index not in idle and rng.random() < 0.85:
                 point.poster_printed_at = utcnow() - timedelta(days=rng.randint(30, 60))
     rows = []
