@@ -18,6 +18,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.create_index('ix_checkins_commune_time_venue_source',
+                              ['commune_id', 'checked_in_at', 'venue_id', 'source'], unique=False)
     op.create_table('reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('commune_id', sa.Integer(), nullable=False),
@@ -134,3 +137,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reports_commune_id'))
 
     op.drop_table('reports')
+    with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.drop_index('ix_checkins_commune_time_venue_source')

@@ -6,12 +6,20 @@ import enum
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Enum, ForeignKey, Integer, LargeBinary, String, Text,
+from sqlalchemy import (JSON, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
+from registry.models.checkin import Checkin
 from registry.timeutil import utcnow
+
+# The dashboard and report count a commune's check-ins of a period by venue, source and day; with
+# these four columns in one index both databases answer from the index alone (no table reads),
+# which keeps a month over a million check-ins well under a second. Declared here, not in
+# checkin.py, because it serves this feature only.
+Index("ix_checkins_commune_time_venue_source", Checkin.commune_id, Checkin.checked_in_at,
+      Checkin.venue_id, Checkin.source)
 
 
 def new_verify_token() -> str:
