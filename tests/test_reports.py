@@ -595,3 +595,55 @@ def test_other_commune_reports_are_not_found(app, client, auth, commune, other_c
                 f"/reports/{report.id}/edit"):
         assert client.get(url).status_code == 404
     assert client.post(f"/reports/{report.id}/submit").status_code == 404
+
+
+# --- in the browser ------------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_dashboard_and_sign_off_in_the_browser(live_server, page):
+    """The chart draws under the site's CSP, and a report goes from draft to signed by clicks."""
+    app, base = live_server
+    with app.app_context():
+        from registry.services.communes import create_commune
+        from registry.services.users import create_user
+        from registry.services.venues import register_venue
+        from registry.services.communes import categories_for_code
+
+        commune = create_commune(15664)
+        commune.chairman_name = "Lê Văn Tiến"
+        clerk_user = create_user(commune.id, username="vanhoa", full_name="Nguyễn Thị Thúy",
+                                 role=Role.CLERK, password="correct-horse-1")
+        create_user(commune.id, username="chutich", full_name="Lê Văn Tiến",
+                    role=Role.CHAIRMAN, password="correct-horse-1")
+        venue = register_venue(commune.id, clerk_user, point_names=["Cổng"], name="Chợ Nưa",
+                               category_id=categories_for_code(commune.id)["market"].id,
+                               address=None, village_id=None, manager_name="Lê Thị Chợ",
+                               manager_phone="+84987654321", notes=None)
+        for source in ("self_scan", "paper", "paper"):
+            checkin(venue, source, TODAY)
+        db.session.commit()
+    violations = []
+    page.on("console", lambda m: violations.append(m.text)
+            if "Content Security Policy" in m.text else None)
+
+    def login(username):
+        page.goto(f"{base}/auth/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", "correct-horse-1")
+        page.click("form button[type=submit]")
+
+    login("vanhoa")
+    page.goto(f"{base}/dashboard/")
+    assert page.locator(".chart svg rect").count() >= 2
+    assert page.locator("table.figures tr.total td").nth(-1).inner_text() == "3"
+    page.goto(f"{base}/reports/new")
+    page.fill("#summary", "Báo cáo tình hình quét mã QR")
+    page.click("form.form-grid button[type=submit]")
+    page.click("text=Trình Chủ tịch")
+    page.click("text=Đăng xuất")
+    login("chutich")
+    page.goto(f"{base}/reports/")
+    page.click("text=Báo cáo tình hình quét mã QR")
+    page.click("text=Ký duyệt")
+    assert "Đã ký duyệt báo cáo số 01/BC-UBND." in page.content()
+    assert violations == []

@@ -130,7 +130,7 @@ class Report(db.Model):
 
 
 class ReportDirective(db.Model):
-    """A row of the table of directives issued (seed 003): number/date, unit, recipients, subject."""
+    """A row of the table of directives issued (seed 003): number/date, unit, addressees, subject."""
 
     __tablename__ = "report_directives"
 

@@ -84,6 +84,10 @@ def venues():
         abort(404)
     category_id = _category_id()
     rows = venues_behind(current_user.commune_id, kind, start, end, category_id)
+    # The list names each venue's person responsible and their phone: personal data shown.
+    record_event("view", object_type="dashboard_venues", details={
+        "kind": kind, "category_id": category_id, "shown": len(rows)})
+    db.session.commit()
     titles = {"registered": _("Venues registered"),
               "poster": _("Venues with a poster printed"),
               "active": _("Venues with check-ins in the period")}
