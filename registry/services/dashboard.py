@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
 from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSource, Venue,
@@ -216,6 +217,7 @@ def idle_venues(commune_id: int, days: int, today: date | None = None) -> list[I
         .group_by(CheckinDailyCount.venue_id)).all())
     rows = db.session.execute(
         select(Venue, last_live)
+        .options(selectinload(Venue.category))
         .where(Venue.commune_id == commune_id, Venue.status == VenueStatus.ACTIVE)
         .order_by(Venue.search_name, Venue.id)).all()
     idle = []
@@ -237,7 +239,8 @@ def venues_behind(commune_id: int, kind: str, start_day: date, end_day: date,
                   category_id: int | None = None) -> list[Venue]:
     """The venues behind a figure: registered, with a poster printed, or active in the period."""
     _start, end = period_bounds_utc(start_day, end_day)
-    stmt = select(Venue).where(Venue.commune_id == commune_id)
+    stmt = (select(Venue).options(selectinload(Venue.category), selectinload(Venue.points))
+            .where(Venue.commune_id == commune_id))
     if category_id:
         stmt = stmt.where(Venue.category_id == category_id)
     if kind == "registered":
