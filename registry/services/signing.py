@@ -67,7 +67,7 @@ def store_material(commune_id: int, user, *, pkcs12_data: bytes | None = None,
         secret = (passphrase or "").encode() or None
         try:
             key, cert, _extra = pkcs12.load_key_and_certificates(pkcs12_data, secret)
-        except ValueError as exc:
+        except Exception as exc:  # wrong passphrase, damaged or unsupported file: all refused
             raise SigningError("pkcs12") from exc
         if key is None or cert is None:
             raise SigningError("pkcs12")
