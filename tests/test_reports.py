@@ -647,3 +647,39 @@ def test_dashboard_and_sign_off_in_the_browser(live_server, page):
     page.click("text=Ký duyệt")
     assert "Đã ký duyệt báo cáo số 01/BC-UBND." in page.content()
     assert violations == []
+
+
+def test_sign_off_takes_the_next_number_when_it_was_just_taken(app, client, auth, commune,
+                                                               data, clerk, chairman,
+                                                               monkeypatch):
+    """Two sign-offs at the same moment: the second one to commit gets the next number."""
+    from registry.services import reports as reports_service
+
+    report = make_report(commune, clerk)
+    submit_report(report, clerk)
+    db.session.commit()
+    real = reports_service.next_document_number
+    calls = []
+
+    def stale(commune_id, year, symbol):
+        calls.append(year)
+        if len(calls) == 1:
+            # Another report signs off between our read of the register and our commit.
+            from registry.models import OutgoingDocument
+
+            number = real(commune_id, year, symbol)
+            db.session.add(OutgoingDocument(commune_id=commune_id, year=year, symbol=symbol,
+                                            number=number, issued_on=local_today(),
+                                            summary="Công văn khác"))
+            db.session.flush()
+            db.session.commit()
+            return number
+        return real(commune_id, year, symbol)
+
+    monkeypatch.setattr(reports_service, "next_document_number", stale)
+    auth.login(chairman)
+    assert client.post(f"/reports/{report.id}/sign").status_code == 302
+    db.session.expire_all()
+    report = db.session.get(Report, report.id)
+    assert report.status == ReportStatus.SIGNED and report.number == 2
+    assert len(calls) == 2

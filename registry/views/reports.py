@@ -10,6 +10,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from registry.extensions import db, limiter
 from registry.forms.reports import (DirectiveForm, ReportForm, ReturnForm, SignedUploadForm,
@@ -196,18 +197,26 @@ def return_view(report_id: int):
 @roles_required(*SIGNERS)
 def sign(report_id: int):
     """The chairman signs the report off: number, frozen PDF, PAdES signature if configured."""
-    report = _report(report_id)
-    try:
-        sign_off(report, current_user)
-    except ReportStateError:
-        _state_error()
-        return redirect(url_for("reports.detail", report_id=report.id))
-    except SigningError:
-        db.session.rollback()
-        flash(_("The commune's certificate could not be used to sign. Upload it again or "
-                "remove it."), "danger")
-        return redirect(url_for("reports.detail", report_id=report.id))
-    db.session.commit()
+    for attempt in range(3):
+        report = _report(report_id)
+        try:
+            sign_off(report, current_user)
+            db.session.commit()
+            break
+        except ReportStateError:
+            _state_error()
+            return redirect(url_for("reports.detail", report_id=report.id))
+        except SigningError:
+            db.session.rollback()
+            flash(_("The commune's certificate could not be used to sign. Upload it again or "
+                    "remove it."), "danger")
+            return redirect(url_for("reports.detail", report_id=report.id))
+        except IntegrityError:
+            # Another document took the same register number at the same moment: the unique
+            # (commune, year, symbol, number) refused ours, so start again with the next one.
+            db.session.rollback()
+            if attempt == 2:
+                raise
     flash(_("Report signed off as No. %(number)s/%(symbol)s.", number=report.number_text,
             symbol=report.symbol), "success")
     return redirect(url_for("reports.detail", report_id=report.id))
