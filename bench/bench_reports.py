@@ -144,6 +144,7 @@ def run_backend(name: str, url: str, args, rng: random.Random) -> None:
         lo, hi = period_bounds_utc(*month)
 
         def baseline():
+            """COUNT(*) of the month's check-ins."""
             db.session.scalar(select(func.count()).select_from(Checkin).where(
                 Checkin.commune_id == cid, Checkin.checked_in_at >= lo,
                 Checkin.checked_in_at < hi))
@@ -169,6 +170,7 @@ def run_backend(name: str, url: str, args, rng: random.Random) -> None:
                                          "password": "bench-password-1"})
 
         def page():
+            """The whole dashboard page over HTTP."""
             response = client.get(f"/dashboard/?start={month[0]}&end={month[1]}&days=7")
             assert response.status_code == 200
 

@@ -79,11 +79,13 @@ def data(app, commune, make_venue):
 
 @pytest.fixture
 def clerk(make_user):
+    """The commune's culture-information officer."""
     return make_user(Role.CLERK, full_name="Nguyễn Thị Thúy")
 
 
 @pytest.fixture
 def chairman(make_user):
+    """The chairman who signs off."""
     return make_user(Role.CHAIRMAN, full_name="Lê Văn Tiến")
 
 
@@ -97,6 +99,7 @@ def dashboard_figures(commune_id, start_day, end_day):
 # --- dashboard -----------------------------------------------------------------------------------
 
 def test_dashboard_figures_add_live_and_purged_counts(app, commune, data):
+    """Live check-ins and purged daily counts add up, by category, source and local day."""
     board = dashboard_service.compute_dashboard(commune.id, START, TODAY)
     rows = {r.name: r for r in board.rows}
     school, market = rows["Trường học"], rows["Chợ"]
@@ -115,6 +118,7 @@ def test_dashboard_figures_add_live_and_purged_counts(app, commune, data):
 
 
 def test_idle_venues_lists_the_people_to_chase(app, commune, data):
+    """Venues silent for N days, never-used first, with the last day seen."""
     idle = dashboard_service.idle_venues(commune.id, days=3)
     assert [i.venue.name for i in idle] == ["Tạp hóa Cô Lan"]
     idle = dashboard_service.idle_venues(commune.id, days=3, today=TODAY + timedelta(days=4))
@@ -126,6 +130,7 @@ def test_idle_venues_lists_the_people_to_chase(app, commune, data):
 
 
 def test_dashboard_page(app, client, auth, commune, data, clerk, monkeypatch):
+    """The page: SVG chart without inline style, extra figures, links, audited personal data."""
     monkeypatch.setattr(dashboard_service, "DASHBOARD_FIGURE_MODULES", (__name__,))
     auth.login(clerk)
     response = client.get(f"/dashboard/?start={START}&end={TODAY}&days=3")
@@ -144,6 +149,7 @@ def test_dashboard_page(app, client, auth, commune, data, clerk, monkeypatch):
 
 
 def test_dashboard_bad_period_gets_a_vietnamese_message(app, client, auth, data, clerk):
+    """A bad period is explained in Vietnamese on the field."""
     auth.login(clerk)
     html = client.get("/dashboard/?start=abc&end=2026-01-01").get_data(as_text=True)
     assert "Ngày không hợp lệ." in html
@@ -152,6 +158,7 @@ def test_dashboard_bad_period_gets_a_vietnamese_message(app, client, auth, data,
 
 
 def test_drill_down_to_checkins_and_venues(app, client, auth, commune, data, clerk):
+    """Figures lead to the check-ins and venues behind them."""
     auth.login(clerk)
     html = client.get(f"/dashboard/checkins?start={START}&end={TODAY}&source=paper"
                       ).get_data(as_text=True)
@@ -167,6 +174,7 @@ def test_drill_down_to_checkins_and_venues(app, client, auth, commune, data, cle
 
 @pytest.mark.parametrize("table", ["categories", "figures", "daily", "idle"])
 def test_exports(app, client, auth, commune, data, clerk, table, monkeypatch):
+    """Every dashboard table exports to .xlsx with the same figures; exports are audited."""
     monkeypatch.setattr(dashboard_service, "DASHBOARD_FIGURE_MODULES", (__name__,))
     auth.login(clerk)
     response = client.get(f"/dashboard/export/{table}.xlsx?start={START}&end={TODAY}&days=3")
@@ -188,6 +196,7 @@ def test_exports(app, client, auth, commune, data, clerk, table, monkeypatch):
 # --- the report document ------------------------------------------------------------------------
 
 def make_report(commune, clerk, **overrides):
+    """A draft report with long narrative (several pages) and one directive."""
     fields = dict(period_start=START, period_end=TODAY,
                   summary="Tình hình triển khai quét mã QR <b>trên địa bàn</b>",
                   deployment="Ủy ban nhân dân xã đã ban hành các văn bản chỉ đạo.\n"
@@ -206,6 +215,7 @@ def make_report(commune, clerk, **overrides):
 
 
 def signed_report(commune, clerk, chairman, today=None, **overrides):
+    """A report submitted and signed off on `today`."""
     report = make_report(commune, clerk, **overrides)
     submit_report(report, clerk)
     sign_off(report, chairman, today=today or date(2026, 3, 5))
@@ -214,6 +224,7 @@ def signed_report(commune, clerk, chairman, today=None, **overrides):
 
 
 def chars_of(pdf: bytes):
+    """(page height, characters) of every page."""
     import pdfplumber
 
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
@@ -235,6 +246,7 @@ def line_chars(chars, text: str):
 
 
 def embedded_fonts(pdf: bytes) -> dict:
+    """{font name: embedded and Liberation 2.x} for every font used."""
     from pypdf import PdfReader
 
     found = {}
@@ -255,6 +267,7 @@ def embedded_fonts(pdf: bytes) -> dict:
 
 
 def test_signed_report_pdf_follows_decree_30(app, commune, data, clerk, chairman):
+    """The signed PDF read back: page, margins, fonts, header, numbers, signature block, QR."""
     report = signed_report(commune, clerk, chairman)
     pdf = report.pdf
     texts = page_texts(pdf)
@@ -314,6 +327,7 @@ def test_signed_report_pdf_follows_decree_30(app, commune, data, clerk, chairman
 
 
 def test_pdf_figures_equal_database_counts(app, commune, data, clerk, chairman):
+    """The totals printed in the PDF equal the database counts."""
     report = signed_report(commune, clerk, chairman)
     text = "\n".join(page_texts(report.pdf))
     total_line = next(line for line in text.splitlines() if line.startswith("Tổng cộng"))
@@ -329,6 +343,7 @@ def test_pdf_figures_equal_database_counts(app, commune, data, clerk, chairman):
 
 
 def test_vice_chairman_signs_for_the_chairman(app, commune, data, clerk, chairman):
+    """A vice-chairman signs "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"."""
     report = signed_report(commune, clerk, chairman, signer_kind="vice_chairman")
     last = page_texts(report.pdf)[-1]
     _height, chars = chars_of(report.pdf)[-1]
@@ -342,6 +357,7 @@ def test_vice_chairman_signs_for_the_chairman(app, commune, data, clerk, chairma
 
 
 def test_draft_is_watermarked_and_unnumbered(app, commune, data, clerk):
+    """A draft carries DỰ THẢO on every page and no number or date."""
     report = make_report(commune, clerk)
     pdf = draft_pdf(report)
     for _height, chars in chars_of(pdf):
@@ -353,6 +369,7 @@ def test_draft_is_watermarked_and_unnumbered(app, commune, data, clerk):
 
 
 def test_signed_report_is_frozen(app, client, auth, commune, data, clerk, chairman):
+    """After sign-off the bytes, hash and figures never change."""
     report = signed_report(commune, clerk, chairman)
     digest, stored, figures = report.pdf_sha256, report.pdf, dict(report.figures)
     assert hashlib.sha256(stored).hexdigest() == digest
@@ -374,6 +391,7 @@ def test_signed_report_is_frozen(app, client, auth, commune, data, clerk, chairm
 
 
 def test_register_numbers_restart_each_year(app, commune, data, clerk, chairman):
+    """Register numbers run from 01 each calendar year."""
     numbers = [signed_report(commune, clerk, chairman, today=day).number_text
                for day in (date(2026, 3, 5), date(2026, 12, 31), date(2027, 1, 1),
                            date(2027, 1, 2))]
@@ -381,6 +399,7 @@ def test_register_numbers_restart_each_year(app, commune, data, clerk, chairman)
 
 
 def test_workflow_over_http(app, client, auth, commune, data, clerk, chairman):
+    """Draft, directives, submit, return with a comment, resubmit, sign off."""
     auth.login(clerk)
     bad = client.post("/reports/new", data={
         "period_start": str(TODAY), "period_end": str(START), "summary": "",
@@ -460,6 +479,7 @@ def make_pkcs12(common_name: str, passphrase: bytes = b"mat-khau"):
 
 
 def png_bytes(colour) -> bytes:
+    """A transparent PNG with a coloured ring (signature or seal stand-in)."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGBA", (300, 150), (255, 255, 255, 0))
@@ -506,11 +526,13 @@ def tamper(pdf: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def commune_cert():
+    """The commune's self-signed certificate, made once for the module."""
     return make_pkcs12("Lê Văn Tiến")
 
 
 def test_server_pades_signature_validates(app, client, auth, commune, data, clerk, make_user,
                                           chairman, commune_cert):
+    """Server PAdES signature validates with pyHanko; a tampered file fails."""
     p12, cert = commune_cert
     admin = make_user(Role.ADMIN)
     auth.login(admin)
@@ -543,6 +565,7 @@ def test_server_pades_signature_validates(app, client, auth, commune, data, cler
 
 
 def test_externally_signed_upload(app, client, auth, commune, data, clerk, chairman):
+    """A token-signed PDF of the issued file is stored; tampered or foreign ones are not."""
     report = signed_report(commune, clerk, chairman)
     token_p12, token_cert = make_pkcs12("LÊ VĂN TIẾN (CA Ban Cơ yếu Chính phủ)")
     signed = external_sign(report.pdf, token_p12)
@@ -570,6 +593,7 @@ def test_externally_signed_upload(app, client, auth, commune, data, clerk, chair
 
 
 def test_public_verification_page(app, client, commune, data, clerk, chairman):
+    """Anyone can check a PDF against the one on file."""
     report = signed_report(commune, clerk, chairman)
     assert client.get("/verify/not-a-token").status_code == 404
     url = f"/verify/{report.verify_token}"
@@ -588,6 +612,7 @@ def test_public_verification_page(app, client, commune, data, clerk, chairman):
 
 def test_other_commune_reports_are_not_found(app, client, auth, commune, other_commune,
                                              data, clerk, make_user):
+    """Another commune's reports are 404."""
     theirs_clerk = make_user(Role.CLERK, commune_id=other_commune.id)
     report = make_report(other_commune, theirs_clerk)
     auth.login(clerk)
@@ -627,6 +652,7 @@ def test_dashboard_and_sign_off_in_the_browser(live_server, page):
             if "Content Security Policy" in m.text else None)
 
     def login(username):
+        """Log in through the form."""
         page.goto(f"{base}/auth/login")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", "correct-horse-1")
@@ -662,6 +688,7 @@ def test_sign_off_takes_the_next_number_when_it_was_just_taken(app, client, auth
     calls = []
 
     def stale(commune_id, year, symbol):
+        """Let another document take the number just read."""
         calls.append(year)
         if len(calls) == 1:
             # Another report signs off between our read of the register and our commit.

@@ -22,7 +22,9 @@ class MultilineForm(BaseForm):
     """A form whose text areas keep their line breaks (the base form folds them into spaces)."""
 
     class Meta(BaseForm.Meta):
+        """Form options."""
         def bind_field(self, form, unbound_field, options):
+            """Text areas keep their line breaks; other fields as in BaseForm."""
             if issubclass(unbound_field.field_class, TextAreaField):
                 filters = list(unbound_field.kwargs.get("filters", [])) + [nfc_lines]
                 return unbound_field.bind(form=form, filters=filters, **options)
@@ -33,6 +35,7 @@ class PeriodForm(BaseForm):
     """The dashboard's period (GET, no CSRF) and the idle-venue window."""
 
     class Meta:
+        """Form options."""
         csrf = False
 
     start = DateField(_l("From"), validators=[
@@ -52,6 +55,7 @@ class PeriodForm(BaseForm):
 
 
 def _text(label, max_len=5000):
+    """A narrative text area of at most `max_len` characters."""
     return TextAreaField(label, validators=[
         Optional(), Length(max=max_len, message=_l("At most %(max)d characters."))])
 
@@ -84,6 +88,7 @@ class ReportForm(MultilineForm):
         DataRequired(message=_l("Choose who signs."))])
 
     def __init__(self, *args, commune=None, **kwargs):
+        """Name the signers from the commune settings."""
         super().__init__(*args, **kwargs)
         chairman = getattr(commune, "chairman_name", None) or ""
         vice = getattr(commune, "vice_chairman_name", None) or ""

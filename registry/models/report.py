@@ -109,6 +109,7 @@ class Report(db.Model):
 
     @property
     def is_signed(self) -> bool:
+        """Signed off: frozen."""
         return self.status == ReportStatus.SIGNED
 
     @property
@@ -126,11 +127,12 @@ class Report(db.Model):
         return lines
 
     def __repr__(self) -> str:
+        """For the debugger."""
         return f"<Report {self.id} {self.status.value}>"
 
 
 class ReportDirective(db.Model):
-    """A row of the table of directives issued (seed 003): number/date, unit, addressees, subject."""
+    """A row of the table of directives issued (seed 003): number/date, unit, addressees."""
 
     __tablename__ = "report_directives"
 
@@ -182,4 +184,5 @@ class SigningMaterial(db.Model):
 
     @property
     def has_certificate(self) -> bool:
+        """A PKCS#12 was uploaded (server signing available)."""
         return self.pkcs12_encrypted is not None

@@ -42,10 +42,12 @@ class CategoryRow:
 
     @property
     def checkins(self) -> int:
+        """All check-ins of the row, every source."""
         return sum(self.by_source.values())
 
     @property
     def non_digital(self) -> int:
+        """Paper and on-behalf check-ins."""
         return sum(self.by_source[s.value] for s in NON_DIGITAL_SOURCES)
 
 
@@ -74,6 +76,7 @@ def period_bounds_utc(start_day: date, end_day: date) -> tuple[datetime, datetim
 
 
 def _as_date(value) -> date:
+    """A date from the database (SQLite may return text)."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 

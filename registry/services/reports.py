@@ -276,6 +276,7 @@ def sign_off(report: Report, user, today: date | None = None) -> Report:
 
 
 def _store_signed(report: Report, data: bytes, method: str) -> None:
+    """Keep a digitally signed file with what its signatures say."""
     checks = [c.as_dict() for c in inspect_signatures(data)]
     report.signed_pdf = data
     report.signed_pdf_sha256 = hashlib.sha256(data).hexdigest()
@@ -293,6 +294,7 @@ class Verification:
 
     @property
     def intact(self) -> bool:
+        """Every signature's hash matches and nothing but signing changed the file."""
         return bool(self.signatures) and all(s["intact"] and s["modification_ok"]
                                               for s in self.signatures)
 

@@ -24,6 +24,7 @@ class SigningError(ValueError):
     """The certificate, passphrase or image cannot be used; `code` says which."""
 
     def __init__(self, code: str):
+        """Remember which input failed."""
         super().__init__(code)
         self.code = code
 
@@ -35,6 +36,7 @@ def _fernet() -> Fernet:
 
 
 def _check_png(data: bytes) -> bytes:
+    """The bytes if they are a PNG of sensible size, else SigningError("image")."""
     try:
         image = Image.open(io.BytesIO(data))
         image.verify()
@@ -91,6 +93,7 @@ def store_material(commune_id: int, user, *, pkcs12_data: bytes | None = None,
 
 
 def _signer(material: SigningMaterial):
+    """The pyHanko signer from the decrypted PKCS#12."""
     from pyhanko.sign import signers
 
     fernet = _fernet()
@@ -162,6 +165,7 @@ class SignatureCheck:
     modification_ok: bool
 
     def as_dict(self) -> dict:
+        """The check as JSON for storage and templates."""
         return dict(self.__dict__)
 
 

@@ -47,6 +47,7 @@ def _period() -> tuple[PeriodForm, date, date, int]:
 
 
 def _category_id() -> int | None:
+    """The category filter of the query string, 404 if another commune's."""
     value = request.args.get("category", "")
     if not value.isdigit():
         return None

@@ -34,10 +34,12 @@ PDF_MIME = "application/pdf"
 
 
 def _report(report_id: int) -> Report:
+    """The report, 404 unless it is the user's commune's."""
     return get_scoped_or_404(Report, report_id)
 
 
 def _state_error():
+    """Tell the user the action does not fit the report's status."""
     flash(_("This cannot be done in the report's present status."), "danger")
 
 
@@ -58,6 +60,7 @@ def index():
 
 
 def _form_fields(form: ReportForm) -> dict:
+    """The report fields of a validated form, by name."""
     return {name: getattr(form, name).data for name in (
         "period_start", "period_end", "summary", "introduction", "deployment", "results",
         "shortcomings", "direction", "proposals", "smartphones", "app_installs", "recipients",
@@ -223,6 +226,7 @@ def sign(report_id: int):
 
 
 def _pdf_response(data: bytes, name: str):
+    """PDF bytes as a response, never cached."""
     response = send_file(io.BytesIO(data), mimetype=PDF_MIME, download_name=name)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -285,6 +289,7 @@ def signing():
     material = material_for(current_user.commune_id)
     if form.validate_on_submit():
         def read(f):
+            """The uploaded bytes, or None when nothing was chosen."""
             return f.data.read() if f.data else None
 
         pkcs12_data = read(form.pkcs12)
