@@ -59,6 +59,7 @@ ACCESS_TABLE = [
     ("GET", "/dashboard/export/<any(categories, figures, daily, idle):table>.xlsx", {A, C, H},
      {"table": "idle"}),
     ("GET", "/reports/", {A, C, H}, {}),
+    ("GET", "/reports/register", {A, C, H}, {}),
     ("GET", "/reports/new", {A, C}, {}),
     ("POST", "/reports/new", {A, C}, {}),
     ("GET", "/reports/<int:report_id>", {A, C, H}, {}),

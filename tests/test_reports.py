@@ -390,12 +390,16 @@ def test_signed_report_is_frozen(app, client, auth, commune, data, clerk, chairm
     assert report.status == ReportStatus.SIGNED and report.pdf == stored
 
 
-def test_register_numbers_restart_each_year(app, commune, data, clerk, chairman):
+def test_register_numbers_restart_each_year(app, client, auth, commune, data, clerk, chairman):
     """Register numbers run from 01 each calendar year."""
     numbers = [signed_report(commune, clerk, chairman, today=day).number_text
                for day in (date(2026, 3, 5), date(2026, 12, 31), date(2027, 1, 1),
                            date(2027, 1, 2))]
     assert numbers == ["01", "02", "01", "02"]
+    auth.login(clerk)
+    html = client.get("/reports/register?year=2027").get_data(as_text=True)
+    assert "01/BC-UBND" in html and "02/BC-UBND" in html and "02/01/2027" in html
+    assert "31/12/2026" not in html
 
 
 def test_workflow_over_http(app, client, auth, commune, data, clerk, chairman):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from registry.extensions import db, limiter
 from registry.forms.reports import (DirectiveForm, ReportForm, ReturnForm, SignedUploadForm,
                                     SigningMaterialForm, VerifyForm)
-from registry.models import Report, ReportDirective, ReportStatus, Role
+from registry.models import OutgoingDocument, Report, ReportDirective, ReportStatus, Role
 from registry.security import get_scoped_or_404, roles_required
 from registry.services.reports import (ReportStateError, accept_signed_upload, add_directive,
                                        create_report, default_recipients, draft_pdf,
@@ -65,6 +65,23 @@ def _form_fields(form: ReportForm) -> dict:
         "period_start", "period_end", "summary", "introduction", "deployment", "results",
         "shortcomings", "direction", "proposals", "smartphones", "app_installs", "recipients",
         "signer_kind")}
+
+
+@bp.get("/reports/register")
+@roles_required(*VIEWERS)
+def register():
+    """The register of outgoing documents (sổ văn bản đi) of a year, numbers as assigned."""
+    years = sorted(set(db.session.scalars(
+        select(OutgoingDocument.year).where(
+            OutgoingDocument.commune_id == current_user.commune_id))) | {local_today().year},
+        reverse=True)
+    year = request.args.get("year", type=int) or years[0]
+    documents = db.session.scalars(
+        select(OutgoingDocument).where(OutgoingDocument.commune_id == current_user.commune_id,
+                                       OutgoingDocument.year == year)
+        .order_by(OutgoingDocument.symbol, OutgoingDocument.number)).all()
+    return render_template("reports/register.html", documents=documents, year=year,
+                           years=years)
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
