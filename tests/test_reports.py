@@ -137,7 +137,8 @@ def test_dashboard_page(app, client, auth, commune, data, clerk, monkeypatch):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<svg" in html and "<rect" in html and "style=" not in html
-    assert "Phiếu giấy đã thu" in html and 'href="/sheets/?status=collected"' in html
+    assert re.search(r'<td>Phiếu giấy đã thu</td><td class="num"><a href="/sheets/\?status=collected">'
+                     r'17</a></td>', html)
     assert "Tạp hóa Cô Lan" in html and "0911 222 333" in html and "Trần Thị Lan" in html
     # Each figure links to the records behind it.
     assert f'/dashboard/checkins?source=paper&amp;start={START}&amp;end={TODAY}' in html
