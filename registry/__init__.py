@@ -22,6 +22,8 @@ BLUEPRINT_MODULES = (
     "registry.views.paper",
     "registry.views.residents",
     "registry.views.jobs",
+    "registry.views.dashboard",
+    "registry.views.reports",
 )
 
 

@@ -46,6 +46,9 @@ NAV_ENTRIES: list[NavEntry] = [
              _l("Scan residents' cards at a check-in point")),
     NavEntry("jobs.index", _l("Print jobs"), (A, C, D, H, T, V),
              _l("Long printouts made in the background")),
+    NavEntry("dashboard.index", _l("Dashboard"), (A, C, H),
+             _l("Figures by category, idle venues, chart")),
+    NavEntry("reports.index", _l("Reports"), (A, C, H), _l("The report the chairman signs")),
 ]
 
 

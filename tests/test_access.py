@@ -121,6 +121,31 @@ ACCESS_TABLE = [
     ("GET", "/jobs/<int:job_id>", STAFF, {}),
     ("GET", "/jobs/<int:job_id>/progress", STAFF, {}),
     ("GET", "/jobs/<int:job_id>/download", STAFF, {}),
+    # --- dashboard and reports (issue 6)
+    ("GET", "/dashboard/", {A, C, H}, {}),
+    ("GET", "/dashboard/venues", {A, C, H}, {}),
+    ("GET", "/dashboard/checkins", {A, C, H}, {}),
+    ("GET", "/dashboard/export/<any(categories, figures, daily, idle):table>.xlsx", {A, C, H},
+     {"table": "idle"}),
+    ("GET", "/reports/", {A, C, H}, {}),
+    ("GET", "/reports/register", {A, C, H}, {}),
+    ("GET", "/reports/new", {A, C}, {}),
+    ("POST", "/reports/new", {A, C}, {}),
+    ("GET", "/reports/<int:report_id>", {A, C, H}, {}),
+    ("GET", "/reports/<int:report_id>/edit", {A, C}, {}),
+    ("POST", "/reports/<int:report_id>/edit", {A, C}, {}),
+    ("POST", "/reports/<int:report_id>/directives", {A, C}, {}),
+    ("POST", "/reports/<int:report_id>/directives/<int:directive_id>/delete", {A, C}, {}),
+    ("POST", "/reports/<int:report_id>/submit", {A, C}, {}),
+    ("POST", "/reports/<int:report_id>/return", {H}, {}),
+    ("POST", "/reports/<int:report_id>/sign", {H}, {}),
+    ("GET", "/reports/<int:report_id>/report.pdf", {A, C, H}, {}),
+    ("GET", "/reports/<int:report_id>/signed.pdf", {A, C, H}, {}),
+    ("POST", "/reports/<int:report_id>/signed.pdf", {A, C, H}, {}),
+    ("GET", "/reports/signing", {A, H}, {}),
+    ("POST", "/reports/signing", {A, H}, {}),
+    ("GET", "/verify/<token>", PUBLIC, {}),
+    ("POST", "/verify/<token>", PUBLIC, {}),
 ]
 
 # How to fill each URL parameter: a function of the test's records (ctx). Features add theirs.
@@ -191,6 +216,28 @@ def _job(ctx):
     db.session.add(job)
     (jobs_dir(ctx.app) / job.result_path).write_bytes(b"%PDF-1.4 test")
     return job
+    "report_id": lambda ctx: _report(ctx).id,
+    "directive_id": lambda ctx: _report(ctx).directives[0].id,
+    "token": lambda ctx: _report(ctx, signed=True).verify_token,
+def _report(ctx, signed: bool = False):
+    """A draft report of the commune with one directive (issue 6), or a signed one."""
+    from datetime import date
+    from registry.services.reports import (add_directive, create_report, sign_off,
+                                           submit_report)
+    attr = "signed_report" if signed else "report"
+    if getattr(ctx, attr, None) is None:
+        author = ctx.make_user(Role.CLERK)
+        report = create_report(ctx.commune, author, period_start=date(2026, 1, 1),
+                               period_end=date(2026, 1, 31), summary="Báo cáo tháng 1",
+                               recipients="Sở Thông tin và Truyền thông",
+                               signer_kind="chairman")
+        add_directive(report, subject="V/v mã QR", number_date="1/UBND 02/01/2026",
+                      issuing_unit="UBND xã", recipients="Các thôn")
+        if signed:
+            submit_report(report, author)
+            sign_off(report, author, today=date(2026, 2, 2))
+        setattr(ctx, attr, report)
+    return getattr(ctx, attr)
 
 PARAM = re.compile(r"<(?:[^:<>]+(?:\([^)]*\))?:)?([a-z_]+)>")
 

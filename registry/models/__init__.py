@@ -8,6 +8,8 @@ from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, LinkStatu
                                    PaperLine, PaperSheet, PersonLink, SheetStatus)
 from registry.models.job import Job, JobStatus
 from registry.models.resident import CardStatus, Resident, ResidentCard
+from registry.models.report import (OutgoingDocument, Report, ReportDirective, ReportStatus,
+                                    SignerKind, SigningMaterial)
 from registry.models.user import Role, User
 from registry.models.venue import CheckinPoint, Venue, VenueCategory, VenueStatus
 
@@ -20,6 +22,12 @@ __all__ = [
     "Commune",
     "DeclarationQuestion",
     "RetiredPointToken",
+    "OutgoingDocument",
+    "Report",
+    "ReportDirective",
+    "ReportStatus",
+    "SignerKind",
+    "SigningMaterial",
     "Role",
     "TimePrecision",
     "User",

@@ -85,6 +85,7 @@ DEMO_SEEDER_MODULES: tuple[str, ...] = (
     "registry.services.selfscan",
     "registry.services.paper",
     "registry.services.residents",
+    "registry.services.reports_demo",
 )
 
 

@@ -1,0 +1,176 @@
+"""The dashboard: figures of a period per venue category, idle venues, a chart, exports."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from registry.extensions import db
+from registry.formatting import phone_national
+from registry.forms.reports import PeriodForm
+from registry.models import CheckinSource, Role, VenueCategory
+from registry.security import roles_required
+from registry.services.audit import record_event
+from registry.services.dashboard import (NOT_DIGITAL, SOURCE_COLOURS, SOURCES, chart_geometry,
+                                         checkins_behind, compute_dashboard, idle_venues,
+                                         purged_count, venues_behind)
+from registry.services.spreadsheets import write_xlsx
+from registry.timeutil import local_today
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+VIEWERS = (Role.ADMIN, Role.CLERK, Role.CHAIRMAN)
+CHECKINS_PER_PAGE = 50
+
+
+def source_labels() -> dict[str, str]:
+    """The four sources in words."""
+    return {"self_scan": _("Self-scan"), "card_scan": _("Card scan"), "paper": _("Paper"),
+            "on_behalf": _("On behalf"), NOT_DIGITAL: _("Not digital (paper, on behalf)")}
+
+
+def _period() -> tuple[PeriodForm, date, date, int]:
+    """The period from the query string; the current month so far when absent or invalid."""
+    today = local_today()
+    form = PeriodForm(request.args)
+    if "start" not in request.args and "end" not in request.args:
+        form.start.data, form.end.data = today.replace(day=1), today
+        form.days.data = form.days.data or 7
+        return form, today.replace(day=1), today, 7
+    if form.validate():
+        return form, form.start.data, form.end.data, form.days.data or 7
+    return form, today.replace(day=1), today, 7
+
+
+def _category_id() -> int | None:
+    """The category filter of the query string, 404 if another commune's."""
+    value = request.args.get("category", "")
+    if not value.isdigit():
+        return None
+    category = db.session.get(VenueCategory, int(value))
+    if category is None or category.commune_id != current_user.commune_id:
+        abort(404)
+    return category.id
+
+
+@bp.get("/")
+@roles_required(*VIEWERS)
+def index():
+    """The figures of the period, the idle-venue list and the chart."""
+    form, start, end, days = _period()
+    board = compute_dashboard(current_user.commune_id, start, end)
+    idle = idle_venues(current_user.commune_id, days)
+    if idle:
+        # The list names the person responsible and their phone: personal data shown.
+        record_event("view", object_type="dashboard_idle_venues", details={
+            "days": days, "venues": len(idle)})
+        db.session.commit()
+    return render_template(
+        "dashboard/index.html", form=form, board=board, idle=idle, days=days,
+        chart=chart_geometry(board.daily), colours=SOURCE_COLOURS, sources=SOURCES,
+        labels=source_labels(), period={"start": start.isoformat(), "end": end.isoformat()})
+
+
+@bp.get("/venues")
+@roles_required(*VIEWERS)
+def venues():
+    """The venues behind a figure of the dashboard."""
+    form, start, end, _days = _period()
+    kind = request.args.get("kind", "registered")
+    if kind not in ("registered", "poster", "active"):
+        abort(404)
+    category_id = _category_id()
+    rows = venues_behind(current_user.commune_id, kind, start, end, category_id)
+    # The list names each venue's person responsible and their phone: personal data shown.
+    record_event("view", object_type="dashboard_venues", details={
+        "kind": kind, "category_id": category_id, "shown": len(rows)})
+    db.session.commit()
+    titles = {"registered": _("Venues registered"),
+              "poster": _("Venues with a poster printed"),
+              "active": _("Venues with check-ins in the period")}
+    return render_template("dashboard/venues.html", venues=rows, title=titles[kind],
+                           category=db.session.get(VenueCategory, category_id)
+                           if category_id else None, start=start, end=end)
+
+
+@bp.get("/checkins")
+@roles_required(*VIEWERS)
+def checkins():
+    """The check-ins behind a figure (personal data: the view is logged)."""
+    form, start, end, _days = _period()
+    source = request.args.get("source") or None
+    if source is not None and source not in {s.value for s in CheckinSource} | {NOT_DIGITAL}:
+        abort(404)
+    category_id = _category_id()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    stmt = checkins_behind(current_user.commune_id, start, end, category_id, source)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.limit(CHECKINS_PER_PAGE)
+                              .offset((page - 1) * CHECKINS_PER_PAGE)).all()
+    record_event("view", object_type="checkins", details={
+        "start": start.isoformat(), "end": end.isoformat(), "category_id": category_id,
+        "source": source, "page": page, "shown": len(rows)})
+    db.session.commit()
+    return render_template(
+        "dashboard/checkins.html", checkins=rows, total=total, page=page,
+        pages=max((total + CHECKINS_PER_PAGE - 1) // CHECKINS_PER_PAGE, 1),
+        purged=purged_count(current_user.commune_id, start, end, category_id, source),
+        labels=source_labels(), source=source, start=start, end=end,
+        category=db.session.get(VenueCategory, category_id) if category_id else None)
+
+
+def dashboard_tables(table: str, start: date, end: date, days: int):
+    """(sheet title, header, rows) of one dashboard table for the .xlsx export."""
+    labels = source_labels()
+    if table == "categories":
+        board = compute_dashboard(current_user.commune_id, start, end)
+        header = [_("Category"), _("Venues registered"), _("Check-in points"),
+                  _("Points with a poster printed"), _("Venues with check-ins")]
+        header += [labels[s.value] for s in SOURCES] + [_("Check-ins"), _("Not digital")]
+        rows = []
+        for row in board.rows + [board.total]:
+            rows.append([row.name or _("Total"), row.venues, row.points, row.posters, row.active]
+                        + [row.by_source[s.value] for s in SOURCES]
+                        + [row.checkins, row.non_digital])
+        return _("By category"), header, rows
+    if table == "figures":
+        board = compute_dashboard(current_user.commune_id, start, end)
+        share = board.non_digital_share
+        rows = [[_("Check-ins"), board.total.checkins],
+                [_("Share of declarations not digital (%)"),
+                 round(share * 100, 1) if share is not None else ""]]
+        rows += [[r["label"], r["value"]] for r in board.extra]
+        return _("Figures"), [_("Figure"), _("Value")], rows
+    if table == "daily":
+        board = compute_dashboard(current_user.commune_id, start, end, with_extra=False)
+        header = [_("Day")] + [labels[s.value] for s in SOURCES] + [_("Total")]
+        rows = [[d.strftime("%d/%m/%Y")] + [c[s.value] for s in SOURCES] + [sum(c.values())]
+                for d, c in board.daily]
+        return _("By day"), header, rows
+    idle = idle_venues(current_user.commune_id, days)
+    header = [_("Venue name"), _("Category"), _("Address"), _("Person responsible"),
+              _("Phone"), _("Last check-in")]
+    rows = [[i.venue.name, i.venue.category.name, i.venue.address or "",
+             i.venue.manager_name or "", phone_national(i.venue.manager_phone),
+             i.last_checkin_day.strftime("%d/%m/%Y") if i.last_checkin_day else _("Never")]
+            for i in idle]
+    return _("No check-in"), header, rows
+
+
+@bp.get("/export/<any(categories, figures, daily, idle):table>.xlsx")
+@roles_required(*VIEWERS)
+def export(table: str):
+    """One dashboard table as .xlsx (the export is logged)."""
+    _form, start, end, days = _period()
+    title, header, rows = dashboard_tables(table, start, end, days)
+    data = write_xlsx(title, header, rows)
+    record_event("export", object_type="dashboard", details={
+        "table": table, "start": start.isoformat(), "end": end.isoformat(), "rows": len(rows)})
+    db.session.commit()
+    name = f"dashboard-{table}-{start.isoformat()}-{end.isoformat()}.xlsx"
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
