@@ -54,21 +54,28 @@ NAV_ENTRIES: list[NavEntry] = [
 
 @dataclass(frozen=True)
 class NavItem:
+    """A menu entry ready for the template."""
+
     url: str
-    prefix: str
     label: str
     hint: str
+    is_current: bool = False
 
 
 def nav_items() -> list[NavItem]:
-    """The entries the current user may open."""
+    """The entries the current user may open; the one whose address is the longest prefix of
+    the page's address is marked current (several features share a first path segment)."""
+    from flask import has_request_context, request
+
     if not current_user.is_authenticated:
         return []
-    items = []
-    for entry in NAV_ENTRIES:
-        if current_user.role in entry.roles:
-            url = url_for(entry.endpoint)
-            prefix = "/" + url.strip("/").split("/")[0] if url.strip("/") else url
-            items.append(NavItem(url=url, prefix=prefix, label=str(entry.label),
-                                 hint=str(entry.hint)))
-    return items
+    entries = [(url_for(e.endpoint), e) for e in NAV_ENTRIES if current_user.role in e.roles]
+    path = request.path if has_request_context() else ""
+
+    def matches(url: str) -> bool:
+        base = url.rstrip("/")
+        return path == url or path == base or path.startswith(base + "/")
+
+    current = max((url for url, _e in entries if matches(url)), key=len, default=None)
+    return [NavItem(url=url, label=str(e.label), hint=str(e.hint), is_current=url == current)
+            for url, e in entries]

@@ -52,7 +52,6 @@ ACCESS_TABLE = [
     ("GET", "/commune/villages", {A, C}, {}),
     ("POST", "/commune/villages", {A, C}, {}),
     ("POST", "/commune/villages/<int:village_id>/toggle", {A, C}, {}),
-    # posters
     ("GET", "/posters/points/<int:point_id>.pdf", {A, C, H}, {}),
     ("GET", "/posters/venues/<int:venue_id>.pdf", {A, C, H}, {}),
     ("GET", "/posters/batch.pdf", {A, C, H}, {}),
@@ -70,7 +69,6 @@ ACCESS_TABLE = [
      {"direction": "down"}),
     ("POST", "/admin/questions/<int:question_id>/<any(retire, restore):action>", {A},
      {"action": "retire"}),
-    # paper
     ("GET", "/paper/", {A, C, H}, {}),
     ("GET", "/paper/batches/new", {A, C}, {}),
     ("POST", "/paper/batches/new", {A, C}, {}),
@@ -95,7 +93,6 @@ ACCESS_TABLE = [
     ("POST", "/paper/people/suggest", {A, C}, {}),
     ("POST", "/paper/people/<int:link_id>/<any(confirm, reject):decision>", {A, C},
      {"decision": "reject"}),
-    # residents: register, cards, public card page, scan station
     ("GET", "/residents/", {A, C, D, T}, {}),
     ("GET", "/residents/new", {A, C, D}, {}),
     ("POST", "/residents/new", {A, C, D}, {}),
@@ -112,16 +109,14 @@ ACCESS_TABLE = [
     ("GET", "/residents/import", {A, C, D}, {}),
     ("POST", "/residents/import", {A, C, D}, {}),
     ("POST", "/residents/import/confirm", {A, C, D}, {}),
-    ("GET", "/c/<token>", PUBLIC, {"token": "unknown-token-000000000000"}),
+    ("GET", "/the/<token>", PUBLIC, {"token": "unknown-token-000000000000"}),
     ("GET", "/scan/", {V, A, C}, {}),
     ("GET", "/scan/<int:point_id>", {V, A, C}, {}),
     ("POST", "/scan/<int:point_id>", {V, A, C}, {}),
-    # background jobs
     ("GET", "/jobs/", STAFF, {}),
     ("GET", "/jobs/<int:job_id>", STAFF, {}),
     ("GET", "/jobs/<int:job_id>/progress", STAFF, {}),
     ("GET", "/jobs/<int:job_id>/download", STAFF, {}),
-    # --- dashboard and reports (issue 6)
     ("GET", "/dashboard/", {A, C, H}, {}),
     ("GET", "/dashboard/venues", {A, C, H}, {}),
     ("GET", "/dashboard/checkins", {A, C, H}, {}),
@@ -144,8 +139,8 @@ ACCESS_TABLE = [
     ("POST", "/reports/<int:report_id>/signed.pdf", {A, C, H}, {}),
     ("GET", "/reports/signing", {A, H}, {}),
     ("POST", "/reports/signing", {A, H}, {}),
-    ("GET", "/verify/<token>", PUBLIC, {}),
-    ("POST", "/verify/<token>", PUBLIC, {}),
+    ("GET", "/verify/<token>", PUBLIC, {"token": lambda ctx: _report(ctx, signed=True).verify_token}),
+    ("POST", "/verify/<token>", PUBLIC, {"token": lambda ctx: _report(ctx, signed=True).verify_token}),
 ]
 
 # How to fill each URL parameter: a function of the test's records (ctx). Features add theirs.
@@ -156,6 +151,14 @@ PARAMS = {
     "point_id": lambda ctx: ctx.venue.points[0].id,
     "token": lambda ctx: ctx.venue.points[0].token,
     "question_id": lambda ctx: _first_question(ctx).id,
+    "batch_id": lambda ctx: _paper_batch(ctx).id,
+    "sheet_id": lambda ctx: _paper_batch(ctx).sheets[0].id,
+    "link_id": lambda ctx: _person_link(ctx).id,
+    "resident_id": lambda ctx: _resident(ctx).id,
+    "card_id": lambda ctx: _resident_card(ctx).id,
+    "job_id": lambda ctx: _job(ctx).id,
+    "report_id": lambda ctx: _report(ctx).id,
+    "directive_id": lambda ctx: _report(ctx).directives[0].id,
 }
 
 
@@ -163,25 +166,29 @@ def _first_question(ctx):
     from registry.services.declarations import active_questions
 
     return active_questions(ctx.commune.id)[0]
-    "batch_id": lambda ctx: _paper_batch(ctx).id,
-    "sheet_id": lambda ctx: _paper_batch(ctx).sheets[0].id,
-    "link_id": lambda ctx: _person_link(ctx).id,
+
+
 def _paper_batch(ctx):
     """A collected batch of two log sheets at the test venue (made once per test)."""
     if getattr(ctx, "paper_batch", None) is None:
         from datetime import date
+
         from registry.models import FormKind
         from registry.services.paper import collect_batch, create_batch
+
         batch = create_batch(ctx.venue.points[0], FormKind.LOG, 2, None)
         collect_batch(batch, ctx.other_user, date.today(), "Anh Tuấn", 2)
         db.session.commit()
         ctx.paper_batch = batch
     return db.session.get(type(ctx.paper_batch), ctx.paper_batch.id)
+
+
 def _person_link(ctx):
     """A suggested same-person link between two check-ins at the test venue."""
     from registry.models import CheckinSource, PersonLink
     from registry.services.checkins import record_checkin
     from registry.services.declarations import Declaration
+
     a, b = (record_checkin(ctx.venue.points[0], CheckinSource.PAPER,
                            Declaration(full_name="Nguyễn Văn An", birth_year=1975))
             for _ in range(2))
@@ -190,40 +197,50 @@ def _person_link(ctx):
     db.session.add(link)
     db.session.commit()
     return link
-    "resident_id": lambda ctx: _resident(ctx).id,
-    "card_id": lambda ctx: _resident_card(ctx).id,
-    "job_id": lambda ctx: _job(ctx).id,
+
+
 def _resident(ctx):
     """A resident of the test commune (made once per test)."""
     if getattr(ctx, "resident", None) is None:
         from registry.services.residents import add_resident
+
         ctx.resident = add_resident(ctx.commune.id, ctx.other_user, full_name="Nguyễn Văn Bình",
                                     birth_year=1980, sex="male",
                                     village_id=ctx.commune.villages[0].id)
+        db.session.commit()
     return ctx.resident
+
+
 def _resident_card(ctx):
     """A fresh valid card of that resident (revoking it must find it valid)."""
     from registry.services.residents import issue_card
+
     card = issue_card(_resident(ctx), ctx.other_user)
+    db.session.commit()
     return card
+
+
 def _job(ctx):
     """A finished job of the logged-in user, with its file."""
     from registry.jobs import jobs_dir
     from registry.models import Job, JobStatus
+
     owner = getattr(ctx, "user", None) or ctx.other_user
     job = Job(commune_id=ctx.commune.id, user_id=owner.id, kind="resident_cards", title="Thẻ",
               status=JobStatus.DONE, result_path=f"test-{owner.id}.pdf", result_name="the.pdf")
     db.session.add(job)
+    db.session.commit()
     (jobs_dir(ctx.app) / job.result_path).write_bytes(b"%PDF-1.4 test")
     return job
-    "report_id": lambda ctx: _report(ctx).id,
-    "directive_id": lambda ctx: _report(ctx).directives[0].id,
-    "token": lambda ctx: _report(ctx, signed=True).verify_token,
+
+
 def _report(ctx, signed: bool = False):
     """A draft report of the commune with one directive (issue 6), or a signed one."""
     from datetime import date
+
     from registry.services.reports import (add_directive, create_report, sign_off,
                                            submit_report)
+
     attr = "signed_report" if signed else "report"
     if getattr(ctx, attr, None) is None:
         author = ctx.make_user(Role.CLERK)
@@ -236,8 +253,10 @@ def _report(ctx, signed: bool = False):
         if signed:
             submit_report(report, author)
             sign_off(report, author, today=date(2026, 2, 2))
+        db.session.commit()
         setattr(ctx, attr, report)
     return getattr(ctx, attr)
+
 
 PARAM = re.compile(r"<(?:[^:<>]+(?:\([^)]*\))?:)?([a-z_]+)>")
 
@@ -246,7 +265,8 @@ def _url(rule: str, ctx, fixed: dict) -> str:
     def value(match):
         name = match.group(1)
         if name in fixed:
-            return str(fixed[name])
+            value = fixed[name]
+            return str(value(ctx) if callable(value) else value)
         return str(PARAMS[name](ctx))
 
     return PARAM.sub(value, rule)

@@ -155,7 +155,7 @@ def test_sheet_qr_codes_decode_to_the_right_residents(client, auth, commune, mak
     by_name = {}
     for code in codes:
         assert code["width_mm"] >= 50 and code["height_mm"] >= 50
-        assert code["text"].startswith("https://registry.example.vn/c/")
+        assert code["text"].startswith("https://registry.example.vn/the/")
         card = find_card_by_token(code["text"].rsplit("/", 1)[1])
         assert card is not None and card.is_active
         by_name[card.resident.full_name] = card
@@ -209,10 +209,10 @@ def test_public_card_page_shows_no_personal_data(client, commune, make_resident)
     resident = make_resident(full_name="Đinh Công Tráng", phone="+84987654321")
     card = issue_card(resident, make_resident.clerk)
     db.session.commit()
-    page = client.get(f"/c/{card.token}").get_data(as_text=True)
+    page = client.get(f"/the/{card.token}").get_data(as_text=True)
     assert "Thẻ kiểm soát dịch bệnh" in page and "Xã Triệu Sơn" in page
     assert "Đinh Công Tráng" not in page and card.number not in page and "987" not in page
-    assert client.get("/c/not-a-real-token-at-all-000").status_code == 200
+    assert client.get("/the/not-a-real-token-at-all-000").status_code == 200
 
 
 # --- scanning -------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ def test_scan_records_once_within_merge_minutes(app, commune, other_commune, mak
     assert db.session.scalar(select(func.count()).select_from(Checkin)
                              .where(Checkin.checked_out_at.is_not(None))) == 1
     # unknown, garbage, other commune
-    assert scan_card(point, "https://x/c/" + "A" * 24, direction="entry", user=user).status \
+    assert scan_card(point, "https://x/the/" + "A" * 24, direction="entry", user=user).status \
         == "unknown"
     assert scan_card(point, "hello world", direction="entry", user=user).status == "invalid"
     stranger = add_resident(other_commune.id, user, full_name="Người Hà Nội", birth_year=1990,

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_reports'
-down_revision = '0001_foundation'
+down_revision = '0005_residents'
 branch_labels = None
 depends_on = None
 

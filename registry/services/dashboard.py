@@ -20,7 +20,7 @@ from registry.timeutil import local_day_bounds_utc, local_today, to_local
 
 # Modules that add rows to the dashboard (paper sheets, residents' cards …). Each has
 # `dashboard_figures(commune_id, start_day, end_day) -> list[dict]` with keys key/label/value/url.
-DASHBOARD_FIGURE_MODULES: tuple[str, ...] = ()
+DASHBOARD_FIGURE_MODULES: tuple[str, ...] = ("registry.services.paper", "registry.services.residents")
 
 SOURCES = tuple(CheckinSource)
 # Declarations not made digitally by the visitor: a paper slip, or staff typing it for them.

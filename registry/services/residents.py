@@ -465,7 +465,7 @@ def mark_printed(commune_id: int, resident_ids: list[int]) -> None:
 
 def card_url(card: ResidentCard) -> str:
     """What the card's QR holds: a public page that shows no personal data."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/c/{card.token}"
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/the/{card.token}"
 
 
 def find_card_by_token(token: str) -> ResidentCard | None:
@@ -575,8 +575,8 @@ def parse_card_code(code: str) -> tuple[str, str] | None:
     code = (code or "").strip()
     if not code or len(code) > 300:
         return None
-    if "/c/" in code:
-        token = code.rsplit("/c/", 1)[1].split("?")[0].split("#")[0].strip("/")
+    if "/the/" in code:
+        token = code.rsplit("/the/", 1)[1].split("?")[0].split("#")[0].strip("/")
         return ("token", token) if _TOKEN.match(token) else None
     digits = re.sub(r"[\s.-]", "", code)
     if digits.isdigit() and len(digits) <= 12:

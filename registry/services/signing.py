@@ -127,6 +127,29 @@ def appearance_png(material: SigningMaterial, width_px: int = 600,
     return canvas
 
 
+def outside_event_loop(func):
+    """Run `func` in a helper thread when this thread already runs an asyncio loop.
+
+    pyHanko's synchronous API calls asyncio.run(), which refuses to start inside a running loop
+    (an async server, or a test process driving a browser); a fresh thread has no loop.
+    """
+    import asyncio
+    import concurrent.futures
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return func(*args, **kwargs)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(func, *args, **kwargs).result()
+
+    return wrapper
+
+
+@outside_event_loop
 def sign_pdf(pdf: bytes, material: SigningMaterial, *, page: int, box: tuple,
              reason: str, location: str, name: str) -> bytes:
     """PAdES-sign `pdf` with the commune's certificate; the visible signature sits in `box`
@@ -169,6 +192,7 @@ class SignatureCheck:
         return dict(self.__dict__)
 
 
+@outside_event_loop
 def inspect_signatures(data: bytes) -> list[SignatureCheck]:
     """Every embedded signature with who signed, whether the hash still matches (intact), the
     cryptographic validity, and whether later revisions changed more than signatures allow.

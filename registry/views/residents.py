@@ -339,7 +339,7 @@ def import_confirm():
 
 # --- the card's QR seen by an ordinary phone -------------------------------------------------
 
-@bp.get("/c/<token>")
+@bp.get("/the/<token>")
 @limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"])
 def card_public(token: str):
     """What a phone shows for a card's QR: no personal data, only what the card is for."""
