@@ -198,3 +198,23 @@ def test_batch_checkboxes_on_a_list_with_several_pages(client, clerk, make_venue
     second = client.get("/venues/?page=2")
     assert second.status_code == 200
     assert f'value="{venues[-1].id}"' in second.get_data(as_text=True)
+
+
+def test_large_batch_runs_as_a_background_job(client, clerk, make_venue):
+    """More posters than one part are rendered by the job workers, then downloaded whole."""
+    from registry.pdf.poster_batch import POSTERS_PER_PART
+
+    venues = [make_venue(name=f"Tạp hóa số {i:02d}", points=("Quầy", "Kho"))
+              for i in range(POSTERS_PER_PART // 2 + 2)]
+    query = "&".join(f"venue={v.id}" for v in venues)
+    response = client.get(f"/posters/batch.pdf?{query}&size=A4")
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Mã QR" in job_page or "QR" in job_page
+    download = client.get(response.headers["Location"].rstrip("/") + "/download")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    texts = page_texts(download.data)
+    assert len(texts) == 2 * len(venues)
+    assert "Tạp hóa số 00" in texts[0] and f"Tạp hóa số {len(venues) - 1:02d}" in texts[-1]
+    assert decode_qr(download.data, page=len(texts) - 1)[0]["text"] == \
+        BASE + venues[-1].points[1].token

@@ -134,13 +134,24 @@ def daily_series(commune_id: int, start_day: date, end_day: date) -> list[tuple[
 
 
 def extra_figures(commune_id: int, start_day: date, end_day: date) -> list[dict]:
-    """The rows other features add (see DASHBOARD_FIGURE_MODULES), in module order."""
+    """The rows other features add (see DASHBOARD_FIGURE_MODULES), in module order.
+
+    Rows carry links; outside a request (sign-off from a job, the CLI, benchmarks) they are
+    built against the public base URL.
+    """
+    import contextlib
+
+    from flask import current_app, has_request_context
+
     rows: list[dict] = []
-    for name in DASHBOARD_FIGURE_MODULES:
-        module = importlib.import_module(name)
-        for row in module.dashboard_figures(commune_id, start_day, end_day):
-            rows.append({"key": row["key"], "label": str(row["label"]),
-                         "value": row["value"], "url": row.get("url")})
+    context = (contextlib.nullcontext() if has_request_context() else
+               current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]))
+    with context:
+        for name in DASHBOARD_FIGURE_MODULES:
+            module = importlib.import_module(name)
+            for row in module.dashboard_figures(commune_id, start_day, end_day):
+                rows.append({"key": row["key"], "label": str(row["label"]),
+                             "value": row["value"], "url": row.get("url")})
     return rows
 
 

@@ -10,6 +10,8 @@ from flask_login import current_user
 from registry.extensions import db
 from registry.forms.posters import RotateTokenForm
 from registry.models import CheckinPoint, Role, Venue
+from registry.jobs import enqueue
+from registry.pdf.poster_batch import POSTERS_PER_PART
 from registry.pdf.posters import render_posters
 from registry.security import get_scoped_or_404, roles_required
 from registry.services.posters import DEFAULT_SIZE, POSTER_SIZES, mark_printed, points_for_batch
@@ -67,9 +69,15 @@ def batch():
         flash(_("Choose at least one venue to print its posters."), "warning")
         return redirect(url_for("venues.index"))
     size = _size()
-    data = render_posters(points, size)
     mark_printed(points, current_user)
     db.session.commit()
+    if len(points) > POSTERS_PER_PART:
+        # Dozens of posters take longer than a clerk should wait on a page: a background job,
+        # rendered by both worker processes, with a progress page that survives a reload.
+        job = enqueue("poster_batch", {"point_ids": [p.id for p in points], "size": size},
+                      current_user, _("QR posters: %(count)s check-in points", count=len(points)))
+        return redirect(url_for("jobs.detail", job_id=job.id))
+    data = render_posters(points, size)
     return _pdf_response(data, f"ma-qr-{len(points)}-diem-{size}.pdf")
 
 
