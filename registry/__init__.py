@@ -15,6 +15,7 @@ BLUEPRINT_MODULES = (
     "registry.views.venues",
     "registry.views.admin",
     "registry.views.commune",
+    "registry.views.tracing",
 )
 
 

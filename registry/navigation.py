@@ -30,6 +30,12 @@ NAV_ENTRIES: list[NavEntry] = [
              _l("Hotline, signers, retention")),
     NavEntry("admin.users", _l("Accounts"), (A,), _l("Users and roles")),
     NavEntry("admin.categories", _l("Categories"), (A,), _l("Venue categories")),
+    NavEntry("tracing.index", _l("Tracing"), (T, H), _l("Cases, contact search, F1 lists")),
+    NavEntry("tracing.privacy", _l("Personal data"), (A, C),
+             _l("A person's request to see, correct or delete their data")),
+    NavEntry("tracing.retention_page", _l("Retention"), (A, C),
+             _l("Purge of old data, paper sheets to destroy")),
+    NavEntry("tracing.audit_log", _l("Audit log"), (A,), _l("Who viewed or changed what")),
 ]
 
 

@@ -3,6 +3,8 @@ from registry.models.audit import AuditEvent
 from registry.models.checkin import Checkin, CheckinDailyCount, CheckinSource, TimePrecision
 from registry.models.commune import Commune, Village
 from registry.models.declaration import DeclarationQuestion
+from registry.models.tracing import (CaseContact, CaseHold, CaseSearch, CaseStatus, FollowUp,
+                                     PersonRequest, SheetDestruction, TracingCase)
 from registry.models.user import Role, User
 from registry.models.venue import CheckinPoint, Venue, VenueCategory, VenueStatus
 
@@ -21,4 +23,13 @@ __all__ = [
     "VenueCategory",
     "VenueStatus",
     "Village",
+    # tracing
+    "CaseContact",
+    "CaseHold",
+    "CaseSearch",
+    "CaseStatus",
+    "FollowUp",
+    "PersonRequest",
+    "SheetDestruction",
+    "TracingCase",
 ]

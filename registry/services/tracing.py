@@ -1,0 +1,347 @@
+"""Contact tracing: find a person's visits across all four sources and who overlapped them."""
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from registry.extensions import db
+from registry.models import (CaseContact, CaseHold, CaseSearch, CaseStatus, Checkin,
+                             CheckinPoint, TimePrecision, TracingCase, Venue)
+from registry.phones import PhoneError, parse_phone
+from registry.text import fold, like_pattern, nfc
+from registry.timeutil import local_day_bounds_utc, to_local, utcnow
+
+# Modules with `linked_checkin_ids(commune_id, checkin_ids: set[int]) -> set[int]`: the same
+# person's other records (a resident's card, a household declared on behalf …). Filled at merge.
+IDENTITY_EXPANDER_MODULES: tuple[str, ...] = ()
+# Modules with `checkin_ids_for_card(commune_id, card_number) -> set[int]`. Filled at merge.
+CARD_RESOLVER_MODULES: tuple[str, ...] = ()
+
+DEFAULT_WINDOW_MINUTES = 30
+# A paper row with a rough time ("buổi sáng", "khoảng 9 giờ") is taken as ± 2 hours.
+APPROXIMATE_SPREAD = timedelta(hours=2)
+# How long a visit without a check-out time is taken to last.
+DEFAULT_STAY = timedelta(0)
+# No visit is assumed longer than this; bounds the indexed range scan for overlaps.
+MAX_SPAN = timedelta(hours=24)
+MAX_VISITS = 500
+
+ID_LIKE = re.compile(r"^(\d{9}|\d{12}|[A-Za-z]\d{7,8})$")
+
+
+class SearchError(ValueError):
+    """The search cannot run as asked (message is for the user)."""
+
+
+@dataclass
+class Visit:
+    """A check-in with the time interval it is taken to cover."""
+
+    checkin: Checkin
+    start: datetime
+    end: datetime
+    is_certain: bool
+    is_linked: bool = False
+    contacts: list[Contact] = field(default_factory=list)
+
+
+@dataclass
+class Contact:
+    """Someone at the same point at an overlapping time."""
+
+    checkin: Checkin
+    is_certain: bool
+
+
+@dataclass
+class PersonResult:
+    """The visits of the person searched for, each with its contacts."""
+
+    visits: list[Visit]
+    kind: str
+
+    @property
+    def contact_count(self) -> int:
+        return sum(len(v.contacts) for v in self.visits)
+
+    def all_checkin_ids(self) -> set[int]:
+        ids = {v.checkin.id for v in self.visits}
+        for v in self.visits:
+            ids.update(c.checkin.id for c in v.contacts)
+        return ids
+
+
+def checkin_interval(checkin: Checkin, window: timedelta = timedelta(0)) -> tuple[datetime,
+                                                                                 datetime, bool]:
+    """(start, end, is_certain) of the time a check-in covers, widened by `window` each side.
+
+    Exact rows cover check-in to check-out (or the instant); a rough time covers ± 2 hours; a row
+    with only a date covers the whole local day. Both widened ones are less certain.
+    """
+    precision = checkin.time_precision
+    if precision == TimePrecision.DATE_ONLY:
+        start, end = local_day_bounds_utc(to_local(checkin.checked_in_at).date())
+        return start - window, end + window, False
+    if precision == TimePrecision.APPROXIMATE:
+        return (checkin.checked_in_at - APPROXIMATE_SPREAD - window,
+                checkin.checked_in_at + APPROXIMATE_SPREAD + window, False)
+    end = checkin.checked_out_at or checkin.checked_in_at + DEFAULT_STAY
+    return checkin.checked_in_at - window, max(end, checkin.checked_in_at) + window, True
+
+
+def classify_query(text: str, kind: str = "auto") -> tuple[str, str]:
+    """(kind, normalised value) of what the user typed: name, phone, id or card.
+
+    With kind "auto": 10 digits from 0 (or +84…) is a phone, 9 or 12 digits or a letter and 7–8
+    digits an ID number, anything else a name. SearchError names what is wrong.
+    """
+    text = nfc(text) or ""
+    if not text:
+        raise SearchError("empty")
+    compact = re.sub(r"[\s.\-()]", "", text)
+    if kind == "card":
+        return "card", compact.upper()
+    if kind == "auto":
+        if re.fullmatch(r"(0\d{9}|\+?84\d{9})", compact):
+            kind = "phone"
+        elif ID_LIKE.match(compact):
+            kind = "id"
+        elif re.fullmatch(r"\+?\d+", compact):
+            kind = "phone"
+        else:
+            kind = "name"
+    if kind == "id":
+        if not ID_LIKE.match(compact):
+            raise SearchError("id")
+        return "id", compact.upper()
+    if kind == "phone":
+        try:
+            return "phone", parse_phone(compact).e164
+        except PhoneError:
+            raise SearchError("phone") from None
+    if len(fold(text)) < 2:
+        raise SearchError("short")
+    return "name", text
+
+
+def matching_checkin_ids(commune_id: int, kind: str, value: str,
+                         start: datetime | None = None, end: datetime | None = None) -> set[int]:
+    """Ids of the check-ins whose declaration matches, then every record linked to them."""
+    stmt = select(Checkin.id).where(Checkin.commune_id == commune_id)
+    if start is not None:
+        stmt = stmt.where(Checkin.checked_in_at >= start - MAX_SPAN)
+    if end is not None:
+        stmt = stmt.where(Checkin.checked_in_at < end)
+    ids: set[int] = set()
+    if kind == "id":
+        ids = set(db.session.scalars(stmt.where(Checkin.id_number == value)))
+    elif kind == "phone":
+        ids = set(db.session.scalars(stmt.where(Checkin.phone == value)))
+    elif kind == "card":
+        for name in CARD_RESOLVER_MODULES:
+            ids |= set(importlib.import_module(name).checkin_ids_for_card(commune_id, value))
+    else:
+        folded = fold(value)
+        # The whole name first (uses the index); only when nobody has it, a part of a name.
+        ids = set(db.session.scalars(stmt.where(Checkin.search_name == folded)))
+        if not ids:
+            ids = set(db.session.scalars(stmt.where(
+                Checkin.search_name.like(like_pattern(value), escape="\\"))))
+    return ids
+
+
+def expand_linked(commune_id: int, ids: set[int]) -> set[int]:
+    """The same people's other records: same ID number, and whatever the expanders link."""
+    if not ids:
+        return set()
+    linked = set(ids)
+    id_numbers = {n for n in db.session.scalars(
+        select(Checkin.id_number).where(Checkin.id.in_(ids), Checkin.id_number.is_not(None)))}
+    if id_numbers:
+        linked |= set(db.session.scalars(select(Checkin.id).where(
+            Checkin.commune_id == commune_id, Checkin.id_number.in_(id_numbers))))
+    for name in IDENTITY_EXPANDER_MODULES:
+        linked |= set(importlib.import_module(name).linked_checkin_ids(commune_id, set(linked)))
+    return linked
+
+
+def overlapping(point_id: int, start: datetime, end: datetime,
+                exclude: set[int] = frozenset()) -> list[Contact]:
+    """Everyone at `point_id` whose visit overlaps [start, end], certain ones first."""
+    rows = db.session.scalars(
+        select(Checkin).where(Checkin.point_id == point_id,
+                              Checkin.checked_in_at >= start - MAX_SPAN,
+                              Checkin.checked_in_at <= end + MAX_SPAN)
+        .order_by(Checkin.checked_in_at, Checkin.id)).all()
+    found = []
+    for row in rows:
+        if row.id in exclude:
+            continue
+        c_start, c_end, certain = checkin_interval(row)
+        if c_start <= end and c_end >= start:
+            found.append(Contact(checkin=row, is_certain=certain))
+    return found
+
+
+def person_search(commune_id: int, query: str, kind: str, day_from: date, day_to: date,
+                  window_minutes: int = DEFAULT_WINDOW_MINUTES) -> PersonResult:
+    """A person's visits between two local days and, for each, who was there at the same time."""
+    kind, value = classify_query(query, kind)
+    start, _ = local_day_bounds_utc(day_from)
+    _, end = local_day_bounds_utc(day_to)
+    direct = matching_checkin_ids(commune_id, kind, value, start, end)
+    ids = expand_linked(commune_id, direct)
+    window = timedelta(minutes=window_minutes)
+    visits_rows = db.session.scalars(
+        select(Checkin).options(joinedload(Checkin.venue), joinedload(Checkin.point))
+        .where(Checkin.id.in_(ids), Checkin.checked_in_at >= start - MAX_SPAN,
+               Checkin.checked_in_at < end)
+        .order_by(Checkin.checked_in_at, Checkin.id).limit(MAX_VISITS)).all() if ids else []
+    visits = []
+    for row in visits_rows:
+        v_start, v_end, certain = checkin_interval(row, window)
+        if v_end < start:
+            continue
+        visit = Visit(checkin=row, start=v_start, end=v_end, is_certain=certain,
+                      is_linked=row.id not in direct)
+        for contact in overlapping(row.point_id, v_start, v_end, exclude=ids):
+            # A contact is only as certain as the less certain of the two records.
+            contact.is_certain = contact.is_certain and certain
+            visit.contacts.append(contact)
+        visits.append(visit)
+    return PersonResult(visits=visits, kind=kind)
+
+
+def venue_search(commune_id: int, venue_id: int, point_id: int | None, start: datetime,
+                 end: datetime) -> list[Contact]:
+    """Everyone at a venue (or one of its points) whose visit overlaps [start, end] (UTC)."""
+    venue = db.session.get(Venue, venue_id)
+    if venue is None or venue.commune_id != commune_id:
+        raise SearchError("venue")
+    point_ids = [p.id for p in venue.points]
+    if point_id is not None:
+        if point_id not in point_ids:
+            raise SearchError("point")
+        point_ids = [point_id]
+    found: list[Contact] = []
+    for pid in point_ids:
+        found.extend(overlapping(pid, start, end))
+    found.sort(key=lambda c: (c.checkin.checked_in_at, c.checkin.id))
+    return found
+
+
+def create_case(commune_id: int, user, *, index_label: str, index_date: date,
+                index_date_kind: str, notes: str | None) -> TracingCase:
+    """Open a tracing case."""
+    case = TracingCase(commune_id=commune_id, index_label=index_label, index_date=index_date,
+                       index_date_kind=index_date_kind, notes=notes,
+                       created_by_id=user.id if user is not None else None)
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
+def set_case_status(case: TracingCase, status: CaseStatus) -> None:
+    """Close a case (its legal hold ends) or reopen it."""
+    case.status = status
+    case.closed_at = utcnow() if status == CaseStatus.CLOSED else None
+
+
+def hold_checkins(case: TracingCase, checkin_ids: set[int]) -> None:
+    """Put the check-ins a case has seen on legal hold, until the case is closed."""
+    if not checkin_ids:
+        return
+    have = set(db.session.scalars(select(CaseHold.checkin_id).where(
+        CaseHold.case_id == case.id, CaseHold.checkin_id.in_(checkin_ids))))
+    for cid in sorted(set(checkin_ids) - have):
+        db.session.add(CaseHold(case_id=case.id, checkin_id=cid))
+    db.session.flush()
+
+
+def log_search(case: TracingCase, user, kind: str, params: dict, visit_count: int,
+               contact_count: int, checkin_ids: set[int]) -> CaseSearch:
+    """Keep a search with its case, and hold what it found."""
+    search = CaseSearch(case_id=case.id, user_id=user.id if user is not None else None,
+                        kind=kind, params=params, visit_count=visit_count,
+                        contact_count=contact_count)
+    db.session.add(search)
+    hold_checkins(case, checkin_ids)
+    return search
+
+
+def _address(checkin: Checkin) -> str:
+    return ", ".join(p for p in (checkin.address, checkin.ward, checkin.province) if p)
+
+
+def add_contacts(case: TracingCase, user, checkin_ids: set[int],
+                 uncertain_ids: set[int] = frozenset()) -> list[CaseContact]:
+    """Record the chosen check-ins as F1 contacts of the case (once each), copying details."""
+    existing = set(db.session.scalars(select(CaseContact.checkin_id).where(
+        CaseContact.case_id == case.id)))
+    rows = db.session.scalars(
+        select(Checkin).options(joinedload(Checkin.venue), joinedload(Checkin.point))
+        .where(Checkin.commune_id == case.commune_id, Checkin.id.in_(checkin_ids))
+        .order_by(Checkin.checked_in_at)).all()
+    added = []
+    for row in rows:
+        if row.id in existing:
+            continue
+        contact = CaseContact(
+            case_id=case.id, checkin_id=row.id, full_name=row.full_name,
+            birth_year=row.birth_year, sex=row.sex, id_number=row.id_number, phone=row.phone,
+            address=_address(row)[:400] or None, venue_name=row.venue.name,
+            point_name=row.point.name, visited_at=row.checked_in_at,
+            time_precision=row.time_precision.value, source=row.source.value,
+            is_certain=row.time_precision == TimePrecision.EXACT and row.id not in uncertain_ids,
+            added_by_id=user.id if user is not None else None)
+        db.session.add(contact)
+        added.append(contact)
+    db.session.flush()
+    hold_checkins(case, {c.checkin_id for c in added})
+    return added
+
+
+def held_checkin_ids_query(commune_id: int):
+    """A SELECT of the check-in ids on legal hold (seen by an open case) in a commune."""
+    return (select(CaseHold.checkin_id).join(TracingCase, TracingCase.id == CaseHold.case_id)
+            .where(TracingCase.commune_id == commune_id,
+                   TracingCase.status == CaseStatus.OPEN))
+
+
+def points_for(commune_id: int) -> list[CheckinPoint]:
+    """Every check-in point of the commune, with its venue, for the venue search form."""
+    return list(db.session.scalars(
+        select(CheckinPoint).join(Venue).options(joinedload(CheckinPoint.venue))
+        .where(Venue.commune_id == commune_id).order_by(Venue.name, CheckinPoint.id)))
+
+
+def find_person_checkins(commune_id: int, query: str, kind: str = "auto") -> list[Checkin]:
+    """Every check-in held about a person (for their own request), linked records included."""
+    kind, value = classify_query(query, kind)
+    ids = expand_linked(commune_id, matching_checkin_ids(commune_id, kind, value))
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(Checkin).options(joinedload(Checkin.venue), joinedload(Checkin.point))
+        .where(Checkin.id.in_(ids)).order_by(Checkin.checked_in_at.desc(), Checkin.id)))
+
+
+def find_person_contacts(commune_id: int, query: str, kind: str = "auto") -> list[CaseContact]:
+    """The F1 records of cases that name a person (copied details outlive the check-in)."""
+    kind, value = classify_query(query, kind)
+    stmt = select(CaseContact).join(TracingCase).where(TracingCase.commune_id == commune_id)
+    if kind == "id":
+        stmt = stmt.where(CaseContact.id_number == value)
+    elif kind == "phone":
+        stmt = stmt.where(CaseContact.phone == value)
+    elif kind == "name":
+        folded = fold(value)
+        return [c for c in db.session.scalars(stmt) if fold(c.full_name) == folded]
+    else:
+        return []
+    return list(db.session.scalars(stmt))
