@@ -104,8 +104,8 @@ def classify_query(text: str, kind: str = "auto") -> tuple[str, str]:
     if not text:
         raise SearchError("empty")
     compact = re.sub(r"[\s.\-()]", "", text)
-    if kind == "card":
-        return "card", compact.upper()
+    if kind == "card":  # card numbers may carry dashes; only spaces are dropped
+        return "card", re.sub(r"\s", "", text).upper()
     if kind == "auto":
         if re.fullmatch(r"(0\d{9}|\+?84\d{9})", compact):
             kind = "phone"
