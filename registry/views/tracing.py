@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from registry.extensions import db
-from registry.formatting import action_label, phone_national, short_datetime
+from registry.formatting import action_label, phone_national, short_date, short_datetime
 from registry.forms.tracing import (DATE_KIND_LABELS, FOLLOW_UP_LABELS, PRECISION_LABELS,
                                     SOURCE_LABELS, AuditFilterForm, CaseForm, ContactForm,
                                     CorrectionForm, DestroyForm, PersonLookupForm,
@@ -293,12 +293,22 @@ def contact_update(case_id: int, contact_id: int):
     return redirect(url_for("tracing.case_detail", case_id=case.id) + f"#contact-{contact.id}")
 
 
+def _visit_time(contact: CaseContact) -> str:
+    """The time of contact as precisely as it is known."""
+    if contact.time_precision == "date_only":
+        return _("%(day)s (date only)", day=short_date(contact.visited_at))
+    if contact.time_precision == "approximate":
+        return _("about %(time)s", time=short_datetime(contact.visited_at))
+    return short_datetime(contact.visited_at)
+
+
 def _f1_rows(case: TracingCase):
+    """The F1 list's rows, as printed and exported."""
     for n, c in enumerate(case.contacts, start=1):
         yield [n, c.full_name, c.birth_year or "",
                {"male": "Nam", "female": "Nữ", "other": "Khác"}.get(c.sex or "", ""),
                c.id_number or "", phone_national(c.phone), c.address or "",
-               f"{c.venue_name} — {c.point_name}", short_datetime(c.visited_at),
+               f"{c.venue_name} — {c.point_name}", _visit_time(c),
                str(SOURCE_LABELS.get(c.source, c.source)),
                str(_("Yes") if c.is_certain else _("Less certain")),
                str(FOLLOW_UP_LABELS[c.follow_up.value]), c.notes or ""]
