@@ -76,22 +76,28 @@ class PersonResult:
         return ids
 
 
-def checkin_interval(checkin: Checkin, window: timedelta = timedelta(0)) -> tuple[datetime,
-                                                                                 datetime, bool]:
-    """(start, end, is_certain) of the time a check-in covers, widened by `window` each side.
+def interval_of(checked_in_at: datetime, checked_out_at: datetime | None,
+                precision: TimePrecision, window: timedelta = timedelta(0),
+                ) -> tuple[datetime, datetime, bool]:
+    """(start, end, is_certain) of the time a visit covers, widened by `window` each side.
 
     Exact rows cover check-in to check-out (or the instant); a rough time covers ± 2 hours; a row
     with only a date covers the whole local day. Both widened ones are less certain.
     """
-    precision = checkin.time_precision
     if precision == TimePrecision.DATE_ONLY:
-        start, end = local_day_bounds_utc(to_local(checkin.checked_in_at).date())
+        start, end = local_day_bounds_utc(to_local(checked_in_at).date())
         return start - window, end + window, False
     if precision == TimePrecision.APPROXIMATE:
-        return (checkin.checked_in_at - APPROXIMATE_SPREAD - window,
-                checkin.checked_in_at + APPROXIMATE_SPREAD + window, False)
-    end = checkin.checked_out_at or checkin.checked_in_at + DEFAULT_STAY
-    return checkin.checked_in_at - window, max(end, checkin.checked_in_at) + window, True
+        return (checked_in_at - APPROXIMATE_SPREAD - window,
+                checked_in_at + APPROXIMATE_SPREAD + window, False)
+    end = max(checked_out_at or checked_in_at + DEFAULT_STAY, checked_in_at)
+    return checked_in_at - window, end + window, True
+
+
+def checkin_interval(checkin: Checkin, window: timedelta = timedelta(0)):
+    """`interval_of` for a loaded check-in."""
+    return interval_of(checkin.checked_in_at, checkin.checked_out_at, checkin.time_precision,
+                       window)
 
 
 def classify_query(text: str, kind: str = "auto") -> tuple[str, str]:
@@ -129,30 +135,32 @@ def classify_query(text: str, kind: str = "auto") -> tuple[str, str]:
     return "name", text
 
 
-def matching_checkin_ids(commune_id: int, kind: str, value: str,
-                         start: datetime | None = None, end: datetime | None = None) -> set[int]:
-    """Ids of the check-ins whose declaration matches, then every record linked to them."""
-    stmt = select(Checkin.id).where(Checkin.commune_id == commune_id)
-    if start is not None:
-        stmt = stmt.where(Checkin.checked_in_at >= start - MAX_SPAN)
-    if end is not None:
-        stmt = stmt.where(Checkin.checked_in_at < end)
+def matching_checkin_ids(commune_id: int, kind: str, value: str) -> set[int]:
+    """Ids of the check-ins whose declaration matches (the dates are filtered afterwards: one
+    person has few records, and a date condition here would tempt SQLite into the wrong index).
+    """
     ids: set[int] = set()
     if kind == "id":
-        ids = set(db.session.scalars(stmt.where(Checkin.id_number == value)))
+        ids = _ids_in_commune(commune_id, Checkin.id_number == value)
     elif kind == "phone":
-        ids = set(db.session.scalars(stmt.where(Checkin.phone == value)))
+        ids = _ids_in_commune(commune_id, Checkin.phone == value)
     elif kind == "card":
         for name in CARD_RESOLVER_MODULES:
             ids |= set(importlib.import_module(name).checkin_ids_for_card(commune_id, value))
     else:
-        folded = fold(value)
         # The whole name first (uses the index); only when nobody has it, a part of a name.
-        ids = set(db.session.scalars(stmt.where(Checkin.search_name == folded)))
+        ids = _ids_in_commune(commune_id, Checkin.search_name == fold(value))
         if not ids:
-            ids = set(db.session.scalars(stmt.where(
-                Checkin.search_name.like(like_pattern(value), escape="\\"))))
+            ids = _ids_in_commune(commune_id, Checkin.search_name.like(like_pattern(value),
+                                                                        escape="\\"))
     return ids
+
+
+def _ids_in_commune(commune_id: int, condition) -> set[int]:
+    """Ids of check-ins matching `condition`, kept to one commune in Python: with the commune in
+    the WHERE clause SQLite picks the (commune, time) index and scans the whole period."""
+    return {cid for cid, cmn in db.session.execute(
+        select(Checkin.id, Checkin.commune_id).where(condition)) if cmn == commune_id}
 
 
 def expand_linked(commune_id: int, ids: set[int]) -> set[int]:
@@ -163,8 +171,7 @@ def expand_linked(commune_id: int, ids: set[int]) -> set[int]:
     id_numbers = {n for n in db.session.scalars(
         select(Checkin.id_number).where(Checkin.id.in_(ids), Checkin.id_number.is_not(None)))}
     if id_numbers:
-        linked |= set(db.session.scalars(select(Checkin.id).where(
-            Checkin.commune_id == commune_id, Checkin.id_number.in_(id_numbers))))
+        linked |= _ids_in_commune(commune_id, Checkin.id_number.in_(id_numbers))
     for name in IDENTITY_EXPANDER_MODULES:
         linked |= set(importlib.import_module(name).linked_checkin_ids(commune_id, set(linked)))
     return linked
@@ -172,20 +179,27 @@ def expand_linked(commune_id: int, ids: set[int]) -> set[int]:
 
 def overlapping(point_id: int, start: datetime, end: datetime,
                 exclude: set[int] = frozenset()) -> list[Contact]:
-    """Everyone at `point_id` whose visit overlaps [start, end], certain ones first."""
-    rows = db.session.scalars(
-        select(Checkin).where(Checkin.point_id == point_id,
-                              Checkin.checked_in_at >= start - MAX_SPAN,
-                              Checkin.checked_in_at <= end + MAX_SPAN)
-        .order_by(Checkin.checked_in_at, Checkin.id)).all()
-    found = []
-    for row in rows:
-        if row.id in exclude:
+    """Everyone at `point_id` whose visit overlaps [start, end], in time order.
+
+    The indexed range scan reads only the times; the full rows are loaded for the matches.
+    """
+    candidates = db.session.execute(
+        select(Checkin.id, Checkin.checked_in_at, Checkin.checked_out_at,
+               Checkin.time_precision)
+        .where(Checkin.point_id == point_id, Checkin.checked_in_at >= start - MAX_SPAN,
+               Checkin.checked_in_at <= end + MAX_SPAN)).all()
+    certain: dict[int, bool] = {}
+    for cid, c_in, c_out, precision in candidates:
+        if cid in exclude:
             continue
-        c_start, c_end, certain = checkin_interval(row)
+        c_start, c_end, is_certain = interval_of(c_in, c_out, TimePrecision(precision))
         if c_start <= end and c_end >= start:
-            found.append(Contact(checkin=row, is_certain=certain))
-    return found
+            certain[cid] = is_certain
+    if not certain:
+        return []
+    rows = db.session.scalars(select(Checkin).where(Checkin.id.in_(certain))
+                              .order_by(Checkin.checked_in_at, Checkin.id)).all()
+    return [Contact(checkin=row, is_certain=certain[row.id]) for row in rows]
 
 
 def person_search(commune_id: int, query: str, kind: str, day_from: date, day_to: date,
@@ -194,7 +208,7 @@ def person_search(commune_id: int, query: str, kind: str, day_from: date, day_to
     kind, value = classify_query(query, kind)
     start, _ = local_day_bounds_utc(day_from)
     _, end = local_day_bounds_utc(day_to)
-    direct = matching_checkin_ids(commune_id, kind, value, start, end)
+    direct = matching_checkin_ids(commune_id, kind, value)
     ids = expand_linked(commune_id, direct)
     window = timedelta(minutes=window_minutes)
     visits_rows = db.session.scalars(
