@@ -499,3 +499,54 @@ def test_restore_refuses_a_file_that_is_not_a_backup(runner, app, tmp_path):
     junk.write_bytes(b"not a database at all" * 100)
     result = runner.invoke(args=["restore", str(junk), "--yes"])
     assert result.exit_code != 0
+
+
+# --- in the browser ---------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_tracer_traces_and_adds_f1_in_the_browser(live_server, page):
+    """Open a case, trace the index case by phone, tick a contact, see the F1 list."""
+    from registry.services.communes import categories_for_code, create_commune
+    from registry.services.users import create_user
+    from registry.services.venues import register_venue
+    from tests.conftest import PASSWORD
+
+    app, base = live_server
+    with app.app_context():
+        commune = create_commune(15664)
+        create_user(commune.id, username="tramyte", full_name="Hoàng Thị Y", role=Role.TRACER,
+                    password=PASSWORD)
+
+        class _System:
+            id = None
+
+        venue = register_venue(commune.id, _System(), point_names=["Cổng Đông"], name="Chợ Nưa",
+                               category_id=categories_for_code(commune.id)["market"].id,
+                               address=None, village_id=None, manager_name=None,
+                               manager_phone=None, notes=None)
+        at = datetime.combine(local_today() - timedelta(days=1), time(9))
+        visit(venue.points[0], S, "Nguyễn Văn An", at, phone="+84912345678")
+        visit(venue.points[0], PAPER, "Trần Thị Bình", at, precision=DATE_ONLY)
+        db.session.commit()
+    errors = []
+    # CSP violations show as console errors; the browser's own favicon request is not ours.
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
+            and "favicon" not in msg.location.get("url", "") else None)
+    page.goto(f"{base}/auth/login")
+    page.fill("input[name=username]", "tramyte")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.goto(f"{base}/tracing/")
+    page.click("text=Mở ca truy vết")
+    page.fill("input[name=index_label]", "BN 12345")
+    page.fill("input[name=index_date]", local_today().isoformat())
+    page.click("form.form-grid button[type=submit]")
+    page.fill("input[name=q]", "0912 345 678")
+    page.click("form[role=search] button[type=submit]")
+    row = page.locator("tr", has_text="Trần Thị Bình")
+    assert "Ít chắc chắn" in row.inner_text()
+    row.locator("input[type=checkbox]").check()
+    page.click("text=Thêm những người đã chọn vào danh sách F1")
+    assert "Đã thêm 1 người tiếp xúc gần (F1)." in page.inner_text("main")
+    assert "Trần Thị Bình" in page.inner_text("table.list")
+    assert not errors, errors

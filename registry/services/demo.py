@@ -81,7 +81,9 @@ GIVEN = ("Văn An", "Thị Bình", "Văn Cường", "Thị Dung", "Minh Đức",
          "Thị Lan", "Văn Long", "Thị Mai", "Hữu Nam", "Thị Oanh", "Văn Phúc", "Thị Quyên")
 
 # Modules with a `seed_demo_data(commune, context, rng)`, run in this order.
-DEMO_SEEDER_MODULES: tuple[str, ...] = ()
+DEMO_SEEDER_MODULES: tuple[str, ...] = (
+    "registry.services.tracing",
+)
 
 
 def demo_person(rng: random.Random) -> tuple[str, str]:
