@@ -123,7 +123,14 @@ def run(backend: str, url: str, rows: int) -> None:
         by_name = _median_ms(
             lambda p: tracing.person_search(commune.id, fold(p[0]), "name",
                                             today - timedelta(days=14), today),
-            [(p,) for p in sample[:10]])
+            [(p,) for p in sample])
+        all_namesakes = _median_ms(
+            lambda p: tracing.person_search(commune.id, fold(p[0]), "name",
+                                            today - timedelta(days=14), today,
+                                            all_namesakes=True),
+            [(p,) for p in sample[:5]])
+        namesakes = len(tracing.person_search(commune.id, fold(sample[0][0]), "name",
+                                              today - timedelta(days=14), today).candidates)
         windows = []
         for _ in range(SEARCHES):
             venue_id, point_id = rng.choice(points)
@@ -141,8 +148,10 @@ def run(backend: str, url: str, rows: int) -> None:
                                       today - timedelta(days=14), today)
         print(f"[{backend}] tracing search by phone (14 days): median {by_phone:.1f} ms "
               f"(e.g. {len(probe.visits)} visits, {probe.contact_count} contacts)")
-        print(f"[{backend}] tracing search by full name (14 days): median {by_name:.1f} ms "
-              f"(a common name matches many people)")
+        print(f"[{backend}] search by full name → list of namesakes to choose from: median "
+              f"{by_name:.1f} ms (e.g. {namesakes} people share the name)")
+        print(f"[{backend}] tracing ALL namesakes of a full name at once: median "
+              f"{all_namesakes:.1f} ms")
         print(f"[{backend}] venue-window search (venue, 1 hour): median {venue_ms:.1f} ms")
         print(f"[{backend}] baseline: primary-key fetch {pk_ms:.2f} ms; "
               f"full count of {total:,} rows {count_ms:.1f} ms")

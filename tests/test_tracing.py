@@ -550,3 +550,26 @@ def test_tracer_traces_and_adds_f1_in_the_browser(live_server, page):
     assert "Đã thêm 1 người tiếp xúc gần (F1)." in page.inner_text("main")
     assert "Trần Thị Bình" in page.inner_text("table.list")
     assert not errors, errors
+
+
+def test_a_shared_name_asks_which_person(client, auth, make_user, scene, commune):
+    """Two people named Nguyễn Văn An: choose one (narrow tracing), or trace both on request."""
+    day = scene["day"]
+    namesake = visit(scene["west"], OB, "Nguyễn Văn An", datetime.combine(day, time(9, 10)),
+                     phone="+84977000111", birth_year=1990)
+    db.session.commit()
+    result = tracing.person_search(commune.id, "Nguyễn Văn An", "auto", day, day)
+    assert result.visits == []
+    assert sorted((c.phone, c.visit_count) for c in result.candidates) == [
+        ("+84912345678", 1), ("+84977000111", 1)]
+    assert {c.query for c in result.candidates} == {("id", AN_ID), ("phone", "+84977000111")}
+    both = tracing.person_search(commune.id, "Nguyễn Văn An", "auto", day, day,
+                                 all_namesakes=True)
+    assert {v.checkin.id for v in both.visits} == {scene["index"].id, namesake.id}
+    auth.login(make_user(Role.TRACER))
+    case = _open_case(client)
+    html = client.get(f"/tracing/cases/{case.id}/person", query_string={
+        "q": "nguyễn văn an", "kind": "auto", "date_from": day.isoformat(),
+        "date_to": day.isoformat(), "window": "30"}).get_data(as_text=True)
+    assert "Có 2 người trùng họ tên này" in html and "Truy vết người này" in html
+    assert "0977 000 111" in html and "Trần Thị Bình" not in html

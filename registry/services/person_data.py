@@ -20,7 +20,7 @@ CORRECTABLE = ("full_name", "birth_year", "sex", "id_number", "phone", "email", 
 
 
 def mask_id_number(value: str | None) -> str:
-    """An ID number shown in lists: the first 4 and last 2 characters, the rest as * (0381******12)."""
+    """An ID number as shown in lists: first 4 and last 2 characters kept (0381******12)."""
     if not value:
         return ""
     value = str(value)

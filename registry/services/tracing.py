@@ -59,11 +59,34 @@ class Contact:
 
 
 @dataclass
+class Candidate:
+    """One of several people with the name searched for, to choose from before tracing."""
+
+    full_name: str
+    birth_year: int | None
+    id_number: str | None
+    phone: str | None
+    visit_count: int
+    last_at: datetime
+
+    @property
+    def query(self) -> tuple[str, str] | None:
+        """(kind, value) that traces exactly this person, if they left an ID or a phone."""
+        if self.id_number:
+            return "id", self.id_number
+        if self.phone:
+            return "phone", self.phone
+        return None
+
+
+@dataclass
 class PersonResult:
-    """The visits of the person searched for, each with its contacts."""
+    """The visits of the person searched for, each with its contacts; or, when a name belongs
+    to several people, the candidates to choose from."""
 
     visits: list[Visit]
     kind: str
+    candidates: list[Candidate] = field(default_factory=list)
 
     @property
     def contact_count(self) -> int:
@@ -202,13 +225,66 @@ def overlapping(point_id: int, start: datetime, end: datetime,
     return [Contact(checkin=row, is_certain=certain[row.id]) for row in rows]
 
 
+def name_candidates(ids: set[int], start: datetime, end: datetime) -> list[Candidate]:
+    """The distinct people among these check-ins: records sharing an ID number or a phone are
+    one person; records with neither are told apart by name and year of birth."""
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(Checkin.id, Checkin.full_name, Checkin.birth_year, Checkin.id_number,
+               Checkin.phone, Checkin.checked_in_at, Checkin.search_name)
+        .where(Checkin.id.in_(ids), Checkin.checked_in_at >= start - MAX_SPAN,
+               Checkin.checked_in_at < end)).all()
+    parent: dict = {}
+
+    def find(key):
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for row in rows:
+        keys = [k for k in (("id", row.id_number), ("phone", row.phone)) if k[1]]
+        keys = keys or [("name", row.search_name, row.birth_year)]
+        for other in keys[1:]:
+            parent[find(other)] = find(keys[0])
+        find(keys[0])
+    groups: dict = {}
+    for row in rows:
+        keys = [k for k in (("id", row.id_number), ("phone", row.phone)) if k[1]]
+        root = find((keys or [("name", row.search_name, row.birth_year)])[0])
+        groups.setdefault(root, []).append(row)
+    candidates = []
+    for members in groups.values():
+        members.sort(key=lambda r: r.checked_in_at)
+        last = members[-1]
+        candidates.append(Candidate(
+            full_name=last.full_name,
+            birth_year=next((r.birth_year for r in reversed(members) if r.birth_year), None),
+            id_number=next((r.id_number for r in reversed(members) if r.id_number), None),
+            phone=next((r.phone for r in reversed(members) if r.phone), None),
+            visit_count=len(members), last_at=last.checked_in_at))
+    candidates.sort(key=lambda c: c.last_at, reverse=True)
+    return candidates
+
+
 def person_search(commune_id: int, query: str, kind: str, day_from: date, day_to: date,
-                  window_minutes: int = DEFAULT_WINDOW_MINUTES) -> PersonResult:
-    """A person's visits between two local days and, for each, who was there at the same time."""
+                  window_minutes: int = DEFAULT_WINDOW_MINUTES,
+                  all_namesakes: bool = False) -> PersonResult:
+    """A person's visits between two local days and, for each, who was there at the same time.
+
+    A name shared by several people gives the candidates instead (trace narrowly: the user picks
+    the person), unless `all_namesakes` asks to trace them all.
+    """
     kind, value = classify_query(query, kind)
     start, _ = local_day_bounds_utc(day_from)
     _, end = local_day_bounds_utc(day_to)
     direct = matching_checkin_ids(commune_id, kind, value)
+    if kind == "name" and not all_namesakes:
+        candidates = name_candidates(direct, start, end)
+        if len(candidates) > 1:
+            return PersonResult(visits=[], kind=kind, candidates=candidates)
     ids = expand_linked(commune_id, direct)
     window = timedelta(minutes=window_minutes)
     visits_rows = db.session.scalars(

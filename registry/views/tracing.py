@@ -29,7 +29,7 @@ from registry.services import backup as backup_service
 from registry.services import person_data, retention, tracing
 from registry.services.audit import record_event
 from registry.services.spreadsheets import write_xlsx
-from registry.timeutil import local_to_utc, local_today, to_local, utcnow
+from registry.timeutil import local_to_utc, local_today, utcnow
 
 bp = Blueprint("tracing", __name__, cli_group=None)
 
@@ -178,7 +178,8 @@ def person_search(case_id: int):
         try:
             result = tracing.person_search(current_user.commune_id, form.q.data,
                                            form.kind.data, form.date_from.data,
-                                           form.date_to.data, form.window.data)
+                                           form.date_to.data, form.window.data,
+                                           all_namesakes=request.args.get("all") == "1")
         except tracing.SearchError as exc:
             form.q.errors.append(str(SEARCH_ERRORS[str(exc)]))
         else:
@@ -192,7 +193,8 @@ def person_search(case_id: int):
                 "query": person_data.mask_id_number(form.q.data) if result.kind == "id"
                 else form.q.data,
                 "from": params["from"], "to": params["to"], "window": form.window.data,
-                "visits": len(result.visits), "contacts": result.contact_count})
+                "visits": len(result.visits), "contacts": result.contact_count,
+                "namesakes": len(result.candidates)})
             db.session.commit()
     return render_template("tracing/person_search.html", case=case, form=form, result=result)
 
