@@ -196,7 +196,8 @@ def person_search(case_id: int):
                 "visits": len(result.visits), "contacts": result.contact_count,
                 "namesakes": len(result.candidates)})
             db.session.commit()
-    return render_template("tracing/person_search.html", case=case, form=form, result=result)
+    return render_template("tracing/person_search.html", case=case, form=form, result=result,
+                           date_kinds=DATE_KIND_LABELS)
 
 
 def _place_choices(form: VenueSearchForm) -> None:
@@ -245,7 +246,7 @@ def venue_search(case_id: int):
                          details={"kind": "venue", **params, "contacts": len(contacts)})
             db.session.commit()
     return render_template("tracing/venue_search.html", case=case, form=form,
-                           contacts=contacts)
+                           contacts=contacts, date_kinds=DATE_KIND_LABELS)
 
 
 @bp.post("/tracing/cases/<int:case_id>/contacts")
