@@ -573,3 +573,10 @@ def test_a_shared_name_asks_which_person(client, auth, make_user, scene, commune
         "date_to": day.isoformat(), "window": "30"}).get_data(as_text=True)
     assert "Có 2 người trùng họ tên này" in html and "Truy vết người này" in html
     assert "0977 000 111" in html and "Trần Thị Bình" not in html
+    # A person's own data is never looked up by a shared name: the namesake's stays hidden.
+    auth.logout()
+    auth.login(make_user(Role.CLERK))
+    html = client.get("/privacy", query_string={"q": "Nguyen Van An", "kind": "name",
+                                                "reference": "Đơn ngày 01/12"}).get_data(
+        as_text=True)
+    assert "Có 2 người trùng họ tên này" in html and "0977 000 111" not in html

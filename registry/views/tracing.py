@@ -451,6 +451,15 @@ def _lookup(form) -> tuple[list[Checkin], list[CaseContact], str] | None:
     """Run a person lookup from a validated form; None (and a field error) when it cannot."""
     try:
         kind, value = tracing.classify_query(form.q.data, form.kind.data)
+        if kind == "name":
+            # Namesakes' data must not be shown to, exported for or deleted by someone else.
+            ids = tracing.matching_checkin_ids(current_user.commune_id, kind, value)
+            people = tracing.name_candidates(ids, datetime(2000, 1, 1),
+                                             utcnow() + timedelta(days=1))
+            if len(people) > 1:
+                form.q.errors.append(_("%(count)s people have this name: search by the "
+                                       "person's ID number or phone.", count=len(people)))
+                return None
         checkins = tracing.find_person_checkins(current_user.commune_id, value, kind)
         contacts = tracing.find_person_contacts(current_user.commune_id, value, kind)
     except tracing.SearchError as exc:
