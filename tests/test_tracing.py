@@ -330,6 +330,7 @@ def test_purge_keeps_counts_and_held_data(old_scene, commune, runner, monkeypatc
     assert hook_calls[0][2] == {olds[0], olds[2]}
     purge_event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "purge")).one()
     assert purge_event.details["checkins_deleted"] == 4
+    assert purge_event.commune_id == commune.id and purge_event.user_id is None
     assert purge_event.details["hook:fake_purge_hook"] == 7
     # A second purge deletes nothing more and the figures still hold.
     assert retention.purge_commune(commune).checkins_deleted == 0

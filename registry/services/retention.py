@@ -115,7 +115,7 @@ def purge_commune(commune: Commune, now: datetime | None = None) -> PurgeResult:
                        .execution_options(synchronize_session=False))
     db.session.execute(update(CaseSearch).where(CaseSearch.case_id.in_(closed))
                        .values(params={}).execution_options(synchronize_session=False))
-    record_event("purge", commune, user=None, details={
+    record_event("purge", commune, user=None, commune_id=commune.id, details={
         "cutoff": cutoff.isoformat(timespec="seconds"), "checkins_deleted": deleted,
         "held_kept": result.held_kept, "contacts_deleted": result.contacts_deleted,
         **{f"hook:{k}": v for k, v in result.hook_counts.items()}})
