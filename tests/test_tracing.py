@@ -399,6 +399,19 @@ def test_admin_reads_the_audit_log(client, auth, make_user, scene):
     assert client.get("/audit", query_string={"date_from": "hôm qua"}).status_code == 200
 
 
+def test_audit_log_pages(client, auth, make_user, commune):
+    from registry.services.audit import record_event
+
+    for n in range(60):
+        record_event("view", commune, user=None, commune_id=commune.id, reason=f"lần {n}")
+    db.session.commit()
+    auth.login(make_user(Role.ADMIN))
+    first = client.get("/audit").get_data(as_text=True)
+    assert "Trang 1/2" in first and "Trang sau" in first and "lần 59" in first
+    second = client.get("/audit", query_string={"page": 2}).get_data(as_text=True)
+    assert "Trang trước" in second and "lần 0" in second and "lần 59" not in second
+
+
 def test_mask_id_number():
     assert mask_id_number("038123456712") == "0381******12"
     assert mask_id_number("123456789") == "1234***89"
