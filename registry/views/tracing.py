@@ -66,6 +66,24 @@ ACTION_LABELS = {
 }
 
 
+OBJECT_LABELS = {
+    "tracing_cases": _l("Tracing case"),
+    "case_contacts": _l("F1 contact"),
+    "person_requests": _l("Person's request"),
+    "checkins": _l("Check-in"),
+    "checkin_points": _l("Check-in point"),
+    "communes": _l("Commune"),
+    "users": _l("Account"),
+    "venues": _l("Venue"),
+}
+
+
+def audit_object_label(object_type: str) -> str:
+    """The kind of record an audit event is about, in words."""
+    label = OBJECT_LABELS.get(object_type)
+    return str(label) if label is not None else object_type
+
+
 def mask_id_filter(value) -> str:
     """Jinja filter `mask_id`: 038123456712 → 0381******12."""
     return person_data.mask_id_number(value)
@@ -81,7 +99,8 @@ def audit_action_label(action: str) -> str:
 def _register_helpers(state) -> None:
     state.app.add_template_filter(mask_id_filter, "mask_id")
     state.app.jinja_env.globals.update(
-        audit_action_label=audit_action_label, source_labels=SOURCE_LABELS,
+        audit_action_label=audit_action_label, audit_object_label=audit_object_label,
+        source_labels=SOURCE_LABELS,
         precision_labels=PRECISION_LABELS, follow_up_labels=FOLLOW_UP_LABELS)
 
 
