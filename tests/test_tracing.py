@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import time as time_module
 import sys
 import types
 from datetime import datetime, time, timedelta
@@ -594,3 +595,53 @@ def test_a_shared_name_asks_which_person(client, auth, make_user, scene, commune
                                                 "reference": "Đơn ngày 01/12"}).get_data(
         as_text=True)
     assert "Có 2 người trùng họ tên này" in html and "0977 000 111" not in html
+
+
+def test_sqlite_backup_is_consistent_while_the_site_writes(tmp_path):
+    """Another connection keeps writing during `flask backup`: the copy is whole and valid."""
+    import sqlite3
+    import threading
+
+    from registry import create_app
+    from tests.conftest import _test_config
+
+    path = tmp_path / "live.sqlite"
+    app = create_app(_test_config(f"sqlite:///{path}", tmp_path))
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    errors, written = [], []
+
+    def writer():
+        try:
+            conn = sqlite3.connect(path, timeout=10)
+            for n in range(400):
+                conn.execute("INSERT INTO communes (unit_code, unit_scheme, name, "
+                             "province_code, province_name, place_name, retention_days, "
+                             "checkin_merge_minutes, created_at) VALUES (?, '2025', ?, 1, 'T', "
+                             "'T', 21, 30, '2026-01-01')", (n, f"Xã {n}"))
+                conn.commit()
+                written.append(n)
+            conn.close()
+        except Exception as exc:  # reported below, never hangs the test
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    deadline = time_module.monotonic() + 20
+    while len(written) < 20 and not errors and time_module.monotonic() < deadline:
+        time_module.sleep(0.01)
+    result = app.test_cli_runner().invoke(args=["backup"])
+    thread.join(timeout=30)
+    assert not errors, errors
+    assert result.exit_code == 0, result.output
+    copies = list((tmp_path / "instance" / "backups").glob("registry-*.sqlite"))
+    assert len(copies) == 1
+    copy = sqlite3.connect(copies[0])
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    in_copy = copy.execute("SELECT count(*) FROM communes").fetchone()[0]
+    copy.close()
+    assert 20 <= in_copy <= 400
+    with app.app_context():
+        db.engine.dispose()
