@@ -282,7 +282,7 @@ def add_contacts(case_id: int):
         CaseHold.case_id == case.id, CaseHold.checkin_id.in_(wanted)))) if wanted else set()
     if not seen:
         flash(_("Tick at least one person to add."), "warning")
-        return redirect(request.referrer or url_for("tracing.case_detail", case_id=case.id))
+        return redirect(url_for("tracing.case_detail", case_id=case.id))
     added = tracing.add_contacts(case, current_user, seen, uncertain & seen)
     record_event("add_contacts", case, reason=_reason(case),
                  details={"added": len(added), "checkins": sorted(c.checkin_id for c in added)})
