@@ -24,6 +24,7 @@ BLUEPRINT_MODULES = (
     "registry.views.jobs",
     "registry.views.dashboard",
     "registry.views.reports",
+    "registry.views.tracing",
 )
 
 

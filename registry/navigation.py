@@ -49,6 +49,12 @@ NAV_ENTRIES: list[NavEntry] = [
     NavEntry("dashboard.index", _l("Dashboard"), (A, C, H),
              _l("Figures by category, idle venues, chart")),
     NavEntry("reports.index", _l("Reports"), (A, C, H), _l("The report the chairman signs")),
+    NavEntry("tracing.index", _l("Tracing"), (T, H), _l("Cases, contact search, F1 lists")),
+    NavEntry("tracing.privacy", _l("Personal data"), (A, C),
+             _l("A person's request to see, correct or delete their data")),
+    NavEntry("tracing.retention_page", _l("Retention"), (A, C),
+             _l("Purge of old data, paper sheets to destroy")),
+    NavEntry("tracing.audit_log", _l("Audit log"), (A,), _l("Who viewed or changed what")),
 ]
 
 

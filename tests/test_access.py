@@ -141,6 +141,28 @@ ACCESS_TABLE = [
     ("POST", "/reports/signing", {A, H}, {}),
     ("GET", "/verify/<token>", PUBLIC, {"token": lambda ctx: _report(ctx, signed=True).verify_token}),
     ("POST", "/verify/<token>", PUBLIC, {"token": lambda ctx: _report(ctx, signed=True).verify_token}),
+    # tracing, retention, audit, a person's own data
+    ("GET", "/tracing/", {T, H}, {}),
+    ("GET", "/tracing/cases/new", {T, H}, {}),
+    ("POST", "/tracing/cases/new", {T, H}, {}),
+    ("GET", "/tracing/cases/<int:case_id>", {T, H}, {}),
+    ("GET", "/tracing/cases/<int:case_id>/person", {T, H}, {}),
+    ("GET", "/tracing/cases/<int:case_id>/venue", {T, H}, {}),
+    ("POST", "/tracing/cases/<int:case_id>/contacts", {T, H}, {}),
+    ("POST", "/tracing/cases/<int:case_id>/contacts/<int:contact_id>", {T, H}, {}),
+    ("GET", "/tracing/cases/<int:case_id>/f1.xlsx", {T, H}, {}),
+    ("GET", "/tracing/cases/<int:case_id>/f1.pdf", {T, H}, {}),
+    ("POST", "/tracing/cases/<int:case_id>/<any(close, reopen):action>", {T, H},
+     {"action": "close"}),
+    ("GET", "/audit", {A}, {}),
+    ("GET", "/retention", {A, C}, {}),
+    ("POST", "/retention/purge", {A}, {}),
+    ("POST", "/retention/destroy", {A, C}, {}),
+    ("GET", "/privacy", {A, C}, {}),
+    ("POST", "/privacy/export", {A, C}, {}),
+    ("POST", "/privacy/delete", {A, C}, {}),
+    ("GET", "/privacy/checkins/<int:checkin_id>", {A, C}, {}),
+    ("POST", "/privacy/checkins/<int:checkin_id>", {A, C}, {}),
 ]
 
 # How to fill each URL parameter: a function of the test's records (ctx). Features add theirs.
@@ -257,6 +279,25 @@ def _report(ctx, signed: bool = False):
         setattr(ctx, attr, report)
     return getattr(ctx, attr)
 
+    "case_id": lambda ctx: _tracing_records(ctx)["case"].id,
+    "contact_id": lambda ctx: _tracing_records(ctx)["contact"].id,
+    "checkin_id": lambda ctx: _tracing_records(ctx)["checkin"].id,
+def _tracing_records(ctx) -> dict:
+    """A tracing case with one F1 contact from one check-in at ctx.venue (made once per ctx)."""
+    if not hasattr(ctx, "tracing"):
+        from registry.models import CheckinSource
+        from registry.services import tracing
+        from registry.services.checkins import record_checkin
+        from registry.services.declarations import Declaration
+        from registry.timeutil import local_today
+        checkin = record_checkin(ctx.venue.points[0], CheckinSource.SELF_SCAN,
+                                 Declaration(full_name="Nguyễn Văn An"))
+        case = tracing.create_case(ctx.commune.id, None, index_label="BN 1",
+                                   index_date=local_today(), index_date_kind="onset", notes=None)
+        tracing.hold_checkins(case, {checkin.id})
+        contact = tracing.add_contacts(case, None, {checkin.id})[0]
+        ctx.tracing = {"case": case, "contact": contact, "checkin": checkin}
+    return ctx.tracing
 
 PARAM = re.compile(r"<(?:[^:<>]+(?:\([^)]*\))?:)?([a-z_]+)>")
 

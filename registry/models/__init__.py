@@ -10,6 +10,8 @@ from registry.models.job import Job, JobStatus
 from registry.models.resident import CardStatus, Resident, ResidentCard
 from registry.models.report import (OutgoingDocument, Report, ReportDirective, ReportStatus,
                                     SignerKind, SigningMaterial)
+from registry.models.tracing import (CaseContact, CaseHold, CaseSearch, CaseStatus, FollowUp,
+                                     PersonRequest, SheetDestruction, TracingCase)
 from registry.models.user import Role, User
 from registry.models.venue import CheckinPoint, Venue, VenueCategory, VenueStatus
 
@@ -50,4 +52,13 @@ __all__ = [
     "JobStatus",
     "Resident",
     "ResidentCard",
+    # tracing
+    "CaseContact",
+    "CaseHold",
+    "CaseSearch",
+    "CaseStatus",
+    "FollowUp",
+    "PersonRequest",
+    "SheetDestruction",
+    "TracingCase",
 ]

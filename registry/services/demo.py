@@ -86,6 +86,7 @@ DEMO_SEEDER_MODULES: tuple[str, ...] = (
     "registry.services.paper",
     "registry.services.residents",
     "registry.services.reports_demo",
+    "registry.services.tracing",
 )
 
 
