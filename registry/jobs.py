@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from flask import Flask, current_app, has_app_context
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import func, select, update
 
 from registry.extensions import db
@@ -341,3 +341,17 @@ def delete_old_job_files() -> int:
         job.result_path = None
     db.session.flush()
     return len(old)
+
+
+# --- scheduled work ---------------------------------------------------------------------------
+
+@huey.periodic_task(crontab(hour="19", minute="30"))
+def daily_purge_task() -> None:
+    """Every night at 02:30 Vietnamese time (19:30 UTC): delete personal data past retention.
+
+    The purge keeps counts and what open cases hold (services/retention.py).
+    """
+    from registry.services.retention import run_daily_purge
+
+    with _app_context():
+        run_daily_purge()

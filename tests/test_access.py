@@ -141,7 +141,6 @@ ACCESS_TABLE = [
     ("POST", "/reports/signing", {A, H}, {}),
     ("GET", "/verify/<token>", PUBLIC, {"token": lambda ctx: _report(ctx, signed=True).verify_token}),
     ("POST", "/verify/<token>", PUBLIC, {"token": lambda ctx: _report(ctx, signed=True).verify_token}),
-    # tracing, retention, audit, a person's own data
     ("GET", "/tracing/", {T, H}, {}),
     ("GET", "/tracing/cases/new", {T, H}, {}),
     ("POST", "/tracing/cases/new", {T, H}, {}),
@@ -181,6 +180,9 @@ PARAMS = {
     "job_id": lambda ctx: _job(ctx).id,
     "report_id": lambda ctx: _report(ctx).id,
     "directive_id": lambda ctx: _report(ctx).directives[0].id,
+    "case_id": lambda ctx: _tracing_records(ctx)["case"].id,
+    "contact_id": lambda ctx: _tracing_records(ctx)["contact"].id,
+    "checkin_id": lambda ctx: _tracing_records(ctx)["checkin"].id,
 }
 
 
@@ -279,9 +281,7 @@ def _report(ctx, signed: bool = False):
         setattr(ctx, attr, report)
     return getattr(ctx, attr)
 
-    "case_id": lambda ctx: _tracing_records(ctx)["case"].id,
-    "contact_id": lambda ctx: _tracing_records(ctx)["contact"].id,
-    "checkin_id": lambda ctx: _tracing_records(ctx)["checkin"].id,
+
 def _tracing_records(ctx) -> dict:
     """A tracing case with one F1 contact from one check-in at ctx.venue (made once per ctx)."""
     if not hasattr(ctx, "tracing"):
@@ -290,14 +290,17 @@ def _tracing_records(ctx) -> dict:
         from registry.services.checkins import record_checkin
         from registry.services.declarations import Declaration
         from registry.timeutil import local_today
+
         checkin = record_checkin(ctx.venue.points[0], CheckinSource.SELF_SCAN,
                                  Declaration(full_name="Nguyễn Văn An"))
         case = tracing.create_case(ctx.commune.id, None, index_label="BN 1",
                                    index_date=local_today(), index_date_kind="onset", notes=None)
         tracing.hold_checkins(case, {checkin.id})
         contact = tracing.add_contacts(case, None, {checkin.id})[0]
+        db.session.commit()
         ctx.tracing = {"case": case, "contact": contact, "checkin": checkin}
     return ctx.tracing
+
 
 PARAM = re.compile(r"<(?:[^:<>]+(?:\([^)]*\))?:)?([a-z_]+)>")
 

@@ -35,7 +35,7 @@ AUDIT_TRIGGERS_DROP = {
 
 # revision identifiers, used by Alembic.
 revision = '0007_tracing'
-down_revision = '0001_foundation'
+down_revision = '0006_reports'
 branch_labels = None
 depends_on = None
 

@@ -17,7 +17,7 @@ from registry.timeutil import to_local, utcnow
 
 # Modules with `purge_personal_data(commune_id, cutoff_utc, held_checkin_ids) -> int`: features
 # keeping personal data of their own (residents' visit history, scanned sheets …). Filled at merge.
-PURGE_HOOK_MODULES: tuple[str, ...] = ()
+PURGE_HOOK_MODULES: tuple[str, ...] = ("registry.services.paper",)
 
 # Vietnam has kept UTC+7 without daylight saving since 1975, so the local day of a stored UTC
 # time is a fixed shift in SQL on both databases.

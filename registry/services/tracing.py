@@ -18,9 +18,9 @@ from registry.timeutil import local_day_bounds_utc, to_local, utcnow
 
 # Modules with `linked_checkin_ids(commune_id, checkin_ids: set[int]) -> set[int]`: the same
 # person's other records (a resident's card, a household declared on behalf …). Filled at merge.
-IDENTITY_EXPANDER_MODULES: tuple[str, ...] = ()
+IDENTITY_EXPANDER_MODULES: tuple[str, ...] = ("registry.services.people",)
 # Modules with `checkin_ids_for_card(commune_id, card_number) -> set[int]`. Filled at merge.
-CARD_RESOLVER_MODULES: tuple[str, ...] = ()
+CARD_RESOLVER_MODULES: tuple[str, ...] = ("registry.services.residents",)
 
 DEFAULT_WINDOW_MINUTES = 30
 # A paper row with a rough time ("buổi sáng", "khoảng 9 giờ") is taken as ± 2 hours.
