@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test sysdeps sysdeps-test translations db demo serve bench clean
+.PHONY: run test install install-test sysdeps sysdeps-test translations db demo serve clean
 
 run: install translations db demo serve
 
@@ -45,9 +45,6 @@ sysdeps-test:
 
 test: install-test sysdeps-test translations
 	@source bin/test-postgres && $(BIN)/python -m pytest $(PYTEST_ARGS)
-
-bench: install-test
-	@source bin/test-postgres && $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite* .pytest_cache

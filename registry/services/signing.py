@@ -127,29 +127,24 @@ def appearance_png(material: SigningMaterial, width_px: int = 600,
     return canvas
 
 
-def outside_event_loop(func):
-    """Run `func` in a helper thread when this thread already runs an asyncio loop.
+def outside_event_loop(func, *args, **kwargs):
+    """Call `func` here, or in a helper thread when this thread already runs an asyncio loop.
 
     pyHanko's synchronous API calls asyncio.run(), which refuses to start inside a running loop
-    (an async server, or a test process driving a browser); a fresh thread has no loop.
+    (an async server, or a test process driving a browser); a fresh thread has no loop. Only
+    pure pyHanko work goes through here: nothing that needs the Flask app context.
     """
     import asyncio
     import concurrent.futures
-    import functools
 
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return func(*args, **kwargs)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(func, *args, **kwargs).result()
-
-    return wrapper
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(func, *args, **kwargs).result()
 
 
-@outside_event_loop
 def sign_pdf(pdf: bytes, material: SigningMaterial, *, page: int, box: tuple,
              reason: str, location: str, name: str) -> bytes:
     """PAdES-sign `pdf` with the commune's certificate; the visible signature sits in `box`
@@ -172,7 +167,7 @@ def sign_pdf(pdf: bytes, material: SigningMaterial, *, page: int, box: tuple,
         new_field_spec=fields.SigFieldSpec("ChuKy", on_page=page,
                                            box=tuple(int(v) for v in box)))
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out)
+    outside_event_loop(pdf_signer.sign_pdf, writer, output=out)
     return out.getvalue()
 
 
@@ -192,7 +187,6 @@ class SignatureCheck:
         return dict(self.__dict__)
 
 
-@outside_event_loop
 def inspect_signatures(data: bytes) -> list[SignatureCheck]:
     """Every embedded signature with who signed, whether the hash still matches (intact), the
     cryptographic validity, and whether later revisions changed more than signatures allow.
@@ -209,7 +203,7 @@ def inspect_signatures(data: bytes) -> list[SignatureCheck]:
     checks = []
     for sig in embedded:
         try:
-            status = validate_pdf_signature(sig)
+            status = outside_event_loop(validate_pdf_signature, sig)
         except Exception:  # a damaged signature is reported as not intact
             checks.append(SignatureCheck("?", False, False, None, 0, False))
             continue
