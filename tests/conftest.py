@@ -227,9 +227,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync", "--disable-dev-shm-usage"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser).
+
+    Per module, not per session: Playwright's sync API keeps an asyncio loop running in the
+    main thread while it is open, which other libraries' asyncio.run() (pyHanko) refuse.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -204,7 +204,7 @@ def make_report(commune, clerk, **overrides):
                   + "Triển khai đến các thôn. " * 120,
                   results="Kết quả bước đầu khả quan. " * 100, shortcomings="Lực lượng mỏng.",
                   direction="Tiếp tục tuyên truyền.", proposals="Đề nghị hỗ trợ thiết bị.",
-                  smartphones=1200, app_installs=300, recipients=default_recipients(),
+                  smartphones=1200, app_installs=300, recipients=default_recipients(commune),
                   signer_kind="chairman")
     fields.update(overrides)
     report = create_report(commune, clerk, **fields)
@@ -287,7 +287,7 @@ def test_signed_report_pdf_follows_decree_30(app, commune, data, clerk, chairman
         assert expected in first, expected
     assert not [c for _h, chars in chars_of(pdf) for c in chars if c["size"] > 50]  # no mark
     last = texts[-1]
-    for expected in ("Nơi nhận:", "- Sở Thông tin và Truyền thông;", "- Lưu: VT, VHTT.",
+    for expected in ("Nơi nhận:", "- Sở Khoa học và Công nghệ;", "- Lưu: VT, VHTT.",
                      "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Lê Văn Tiến"):
         assert expected in last, expected
     assert "KT. CHỦ TỊCH" not in last
@@ -502,10 +502,12 @@ def validate(pdf: bytes, cert):
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
+    from registry.services.signing import outside_event_loop
+
     root = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    return validate_pdf_signature(reader.embedded_signatures[-1],
-                                  ValidationContext(trust_roots=[root]))
+    return outside_event_loop(validate_pdf_signature, reader.embedded_signatures[-1],
+                              ValidationContext(trust_roots=[root]))
 
 
 def external_sign(pdf: bytes, p12: bytes, passphrase: bytes = b"mat-khau") -> bytes:
@@ -513,11 +515,13 @@ def external_sign(pdf: bytes, p12: bytes, passphrase: bytes = b"mat-khau") -> by
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
+    from registry.services.signing import outside_event_loop
+
     signer = signers.SimpleSigner.load_pkcs12_data(p12, other_certs=[], passphrase=passphrase)
     out = io.BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
-                     signers.PdfSignatureMetadata(field_name="Token"), signer=signer,
-                     output=out)
+    outside_event_loop(signers.sign_pdf, IncrementalPdfFileWriter(io.BytesIO(pdf)),
+                       signers.PdfSignatureMetadata(field_name="Token"), signer=signer,
+                       output=out)
     return out.getvalue()
 
 

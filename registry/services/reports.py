@@ -64,9 +64,15 @@ def signer_name_for(commune: Commune, kind: SignerKind) -> str:
     return commune.vice_chairman_name or ""
 
 
-def default_recipients() -> str:
-    """Nơi nhận as in seed 003."""
-    return "Sở Thông tin và Truyền thông\nUBND huyện (báo cáo)\nCT, PCT UBND xã\nLưu: VT, VHTT"
+def default_recipients(commune: Commune | None = None) -> str:
+    """Nơi nhận as in seed 003, for today's two levels: districts were abolished on 1 July 2025,
+    so a commune reports to the province (and the Department of Science and Technology, which
+    took over information and communications)."""
+    province = f"UBND {commune.province_name}" if commune is not None else "UBND tỉnh"
+    if commune is not None and not commune.province_name.lower().startswith(("tỉnh", "thành phố")):
+        province = f"UBND tỉnh {commune.province_name}"
+    return (f"{province} (để báo cáo)\nSở Khoa học và Công nghệ\nCT, PCT UBND xã\n"
+            "Lưu: VT, VHTT")
 
 
 def create_report(commune: Commune, user, **fields) -> Report:

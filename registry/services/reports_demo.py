@@ -108,7 +108,7 @@ def seed_demo_data(commune: Commune, context: dict, rng: random.Random) -> None:
         shortcomings="Một số hộ kinh doanh chưa duy trì việc quét mã thường xuyên.",
         direction="Tiếp tục tuyên truyền, kiểm tra việc niêm yết mã QR tại các địa điểm.",
         proposals="Đề nghị cấp trên hỗ trợ thiết bị quét mã cho các điểm đông người.",
-        smartphones=3200, app_installs=1450, recipients=default_recipients(),
+        smartphones=3200, app_installs=1450, recipients=default_recipients(commune),
         signer_kind="chairman")
     add_directive(signed, subject="V/v triển khai mã QR địa điểm trên địa bàn xã",
                   number_date=f"15/UBND {first.replace(day=1) - timedelta(days=25):%d/%m/%Y}",
@@ -118,6 +118,6 @@ def seed_demo_data(commune: Commune, context: dict, rng: random.Random) -> None:
     db.session.flush()
     sign_off(signed, chairman, today=first if first <= today else today)
     create_report(commune, clerk, period_start=first, period_end=today,
-                  summary="Tình hình quét mã QR tháng này", recipients=default_recipients(),
+                  summary="Tình hình quét mã QR tháng này", recipients=default_recipients(commune),
                   signer_kind="vice_chairman")
     db.session.flush()

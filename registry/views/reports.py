@@ -96,7 +96,7 @@ def create():
         form.period_start.data = form.period_end.data.replace(day=1)
         form.summary.data = ("Tình hình triển khai quét mã QR và khai báo khi ra, vào "
                              "các địa điểm trên địa bàn xã")
-        form.recipients.data = default_recipients()
+        form.recipients.data = default_recipients(commune)
     if form.validate_on_submit():
         report = create_report(commune, current_user, **_form_fields(form))
         db.session.commit()
