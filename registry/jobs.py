@@ -138,6 +138,21 @@ def job_file(job: Job) -> Path | None:
     return path
 
 
+def merge_pdf_parts(ctx: JobContext, paths: list[Path], filename: str) -> Path:
+    """Join part PDFs page by page (pypdf) into the job's folder, without laying them out
+    again; the common `merge` step of PDF jobs."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for path in paths:
+        writer.append(str(path))
+    target = ctx.workdir / filename
+    with target.open("wb") as out:
+        writer.write(out)
+    writer.close()
+    return target
+
+
 def init_app(app: Flask) -> None:
     """Tests and HUEY_IMMEDIATE run tasks in-process, at once (huey's immediate mode)."""
     huey.immediate = bool(app.config.get("HUEY_IMMEDIATE") or app.config.get("TESTING"))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.jobs import JobContext, JobError, register_job
+from registry.jobs import JobContext, JobError, merge_pdf_parts, register_job
 from registry.models import CheckinPoint
 from registry.pdf.posters import render_posters
 
@@ -34,16 +34,8 @@ def render_poster_part(ctx: JobContext, part: dict) -> None:
 
 
 def merge_poster_parts(ctx: JobContext, params: dict, paths: list[Path]) -> tuple[Path, str]:
-    """Join the parts page by page (pypdf)."""
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for path in paths:
-        writer.append(str(path))
-    target = ctx.workdir / "ma-qr.pdf"
-    with target.open("wb") as out:
-        writer.write(out)
-    writer.close()
+    """Join the parts page by page."""
+    target = merge_pdf_parts(ctx, paths, "ma-qr.pdf")
     return target, f"ma-qr-{len(params['point_ids'])}-diem-{params['size']}.pdf"
 
 

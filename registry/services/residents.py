@@ -17,7 +17,7 @@ from sqlalchemy import Integer, and_, cast, exists, func, insert, or_, select, u
 from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
-from registry.jobs import JobContext, JobError, register_job
+from registry.jobs import JobContext, JobError, merge_pdf_parts, register_job
 from registry.models import (CardStatus, Checkin, CheckinPoint, CheckinSource, Commune, Resident,
                              ResidentCard, Village)
 from registry.phones import PhoneError, parse_phone
@@ -532,17 +532,9 @@ def render_card_part(ctx: JobContext, part: dict) -> None:
 
 def merge_card_parts(ctx: JobContext, params: dict, paths: list[Path]) -> tuple[Path, str]:
     """Join the parts into one PDF, page by page (pypdf), without holding a WeasyPrint doc."""
-    from pypdf import PdfWriter
-
     if not paths:
         raise JobError(_("There are no cards to print."))
-    writer = PdfWriter()
-    for path in paths:
-        writer.append(str(path))
-    target = ctx.workdir / "the-kiem-soat.pdf"
-    with target.open("wb") as out:
-        writer.write(out)
-    writer.close()
+    target = merge_pdf_parts(ctx, paths, "the-kiem-soat.pdf")
     return target, f"the-kiem-soat-{len(params['card_ids'])}.pdf"
 
 

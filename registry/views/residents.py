@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import io
-import secrets
-from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template,
                    request, send_file, url_for)
@@ -31,6 +29,7 @@ from registry.services.residents import (DIRECT_PRINT_LIMIT, ResidentFilter, act
                                          revoke_card, scan_card, sex_label,
                                          template_header, update_resident, villages_for)
 from registry.services.spreadsheets import SpreadsheetError, read_rows, write_xlsx
+from registry.services.uploads import stash_upload, stashed_upload
 from registry.timeutil import utcnow
 
 bp = Blueprint("residents", __name__)
@@ -282,12 +281,6 @@ def import_template():
                      mimetype=XLSX)
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @bp.route("/residents/import", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def import_upload():
@@ -306,9 +299,7 @@ def import_upload():
         else:
             result = parse_resident_rows(current_user.commune_id, rows)
             if result.is_valid:
-                token = secrets.token_urlsafe(16)
-                suffix = ".csv" if upload.filename.lower().endswith(".csv") else ".xlsx"
-                (_upload_dir() / f"residents-{current_user.id}-{token}{suffix}").write_bytes(data)
+                token = stash_upload("residents", current_user.id, upload.filename, data)
     return render_template("residents/import.html", form=form, result=result, token=token,
                            header=template_header())
 
@@ -321,11 +312,10 @@ def import_confirm():
     token = request.form.get("token", "")
     if not form.validate_on_submit() or not token.replace("-", "").replace("_", "").isalnum():
         abort(400)
-    matches = list(_upload_dir().glob(f"residents-{current_user.id}-{token}.*"))
-    if not matches:
+    path = stashed_upload("residents", current_user.id, token)
+    if path is None:
         flash(_("The preview has expired. Upload the file again."), "warning")
         return redirect(url_for("residents.import_upload"))
-    path = matches[0]
     result = parse_resident_rows(current_user.commune_id, read_rows(path.name, path.read_bytes()))
     if not result.is_valid:
         flash(_("The file no longer passes the checks. Upload it again."), "warning")

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import io
 
-import secrets
-from pathlib import Path
-
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import gettext as _
@@ -18,6 +15,7 @@ from registry.forms.venue import VenueForm, VenueImportForm, VenueStatusForm
 from registry.models import AuditEvent, Role, Venue, VenueStatus
 from registry.security import get_scoped_or_404, roles_required
 from registry.services.spreadsheets import SpreadsheetError, read_rows, write_xlsx
+from registry.services.uploads import stash_upload, stashed_upload
 from registry.services.venue_import import (import_venues, parse_venue_rows, template_header)
 from registry.services.venues import (VenueFilter, categories_for, count_venues, register_venue,
                                       set_venue_status, update_venue, venue_query, villages_for)
@@ -168,12 +166,6 @@ def import_template():
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def import_upload():
@@ -192,9 +184,7 @@ def import_upload():
         else:
             result = parse_venue_rows(current_user.commune_id, rows)
             if result.is_valid:
-                token = secrets.token_urlsafe(16)
-                suffix = ".csv" if upload.filename.lower().endswith(".csv") else ".xlsx"
-                (_upload_dir() / f"{current_user.id}-{token}{suffix}").write_bytes(data)
+                token = stash_upload("venues", current_user.id, upload.filename, data)
     return render_template("venues/import.html", form=form, result=result, token=token,
                            header=template_header())
 
@@ -207,11 +197,10 @@ def import_confirm():
     token = request.form.get("token", "")
     if not form.validate_on_submit() or not token.replace("-", "").replace("_", "").isalnum():
         abort(400)
-    matches = [p for p in _upload_dir().glob(f"{current_user.id}-{token}.*")]
-    if not matches:
+    path = stashed_upload("venues", current_user.id, token)
+    if path is None:
         flash(_("The preview has expired. Upload the file again."), "warning")
         return redirect(url_for("venues.import_upload"))
-    path = matches[0]
     result = parse_venue_rows(current_user.commune_id, read_rows(path.name, path.read_bytes()))
     if not result.is_valid:
         flash(_("The file no longer passes the checks. Upload it again."), "warning")
