@@ -645,3 +645,24 @@ def test_sqlite_backup_is_consistent_while_the_site_writes(tmp_path):
     assert 20 <= in_copy <= 400
     with app.app_context():
         db.engine.dispose()
+
+
+def test_retention_page_lists_printed_batches_due_for_destruction(client, auth, make_user,
+                                                                   make_venue, commune):
+    """Printed paper (custody kept by the paper feature) shows on the retention page once its
+    retention period after collection has passed."""
+    from registry.models import FormKind
+    from registry.services.paper import collect_batch, create_batch
+
+    clerk = make_user(Role.CLERK)
+    point = make_venue(name="Chợ Đầu mối").points[0]
+    old = create_batch(point, FormKind.LOG, 2, clerk)
+    collect_batch(old, clerk, local_today() - timedelta(days=commune.retention_days + 3),
+                  "Anh Tuấn", 2)
+    recent = create_batch(point, FormKind.LOG, 1, clerk)
+    collect_batch(recent, clerk, local_today(), "Anh Tuấn", 1)
+    db.session.commit()
+    auth.login(clerk)
+    page = client.get("/retention").get_data(as_text=True)
+    assert "Lô phiếu in đến hạn tiêu hủy" in page
+    assert f"/paper/batches/{old.id}\"" in page and f"/paper/batches/{recent.id}\"" not in page

@@ -26,7 +26,7 @@ from registry.models import (AuditEvent, CaseContact, CaseHold, CaseStatus, Chec
 from registry.pdf import render_pdf
 from registry.security import get_scoped_or_404, roles_required
 from registry.services import backup as backup_service
-from registry.services import person_data, retention, tracing
+from registry.services import paper, person_data, retention, tracing
 from registry.services.audit import record_event
 from registry.services.spreadsheets import write_xlsx
 from registry.timeutil import local_to_utc, local_today, utcnow
@@ -421,7 +421,11 @@ def retention_page():
         .order_by(AuditEvent.at.desc()).limit(10)).all()
     held = db.session.scalar(select(func.count()).select_from(
         tracing.held_checkin_ids_query(commune.id).distinct().subquery()))
+    # Printed batches (with their custody) come from the paper feature; the rows below are what
+    # the purge turned into counts, by point and day.
+    paper_batches = paper.backlog(commune)["to_destroy"]
     return render_template("tracing/retention.html", commune=commune, purges=purges, held=held,
+                           paper_batches=paper_batches,
                            sheets=retention.sheets_to_destroy(commune),
                            destroyed=retention.destruction_log(commune.id),
                            form=DestroyForm())
