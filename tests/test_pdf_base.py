@@ -34,3 +34,21 @@ def test_qr_image_is_the_size_asked_for(app):
     (code,) = decode_qr(pdf)
     assert code["text"] == data
     assert 148 <= code["width_mm"] <= 152
+
+
+def test_a_process_that_rendered_a_pdf_exits_cleanly(tmp_path):
+    """Cached Pango objects are released before interpreter shutdown (else SIGSEGV on exit)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("from registry import create_app\n"
+            "from registry.pdf import html_to_pdf\n"
+            f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.sqlite', "
+            "'SECRET_KEY': 'x'})\n"
+            "with app.app_context():\n"
+            "    assert html_to_pdf('<p>Xã Triệu Sơn</p>').startswith(b'%PDF')\n")
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                            timeout=120)
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
