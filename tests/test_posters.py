@@ -218,3 +218,16 @@ def test_large_batch_runs_as_a_background_job(client, clerk, make_venue):
     assert "Tạp hóa số 00" in texts[0] and f"Tạp hóa số {len(venues) - 1:02d}" in texts[-1]
     assert decode_qr(download.data, page=len(texts) - 1)[0]["text"] == \
         BASE + venues[-1].points[1].token
+
+
+def test_poster_part_renders_outside_a_request(app, make_venue, tmp_path):
+    """The job worker renders posters with no request around it (no url_for)."""
+    from registry.jobs import JobContext
+    from registry.pdf.poster_batch import render_poster_part, split_poster_job
+
+    venue = make_venue(name="Chợ Nưa", points=("Cổng Đông", "Cổng Tây"))
+    (part,) = split_poster_job({"point_ids": [p.id for p in venue.points], "size": "A4"})
+    ctx = JobContext(job_id=0, workdir=tmp_path, part_index=0)
+    render_poster_part(ctx, part)
+    pdf = ctx.part_path.read_bytes()
+    assert [c["text"] for c in decode_qr(pdf, page=1)] == [BASE + venue.points[1].token]

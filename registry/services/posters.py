@@ -5,7 +5,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -52,7 +52,10 @@ class ResolvedToken:
 def checkin_url(point: CheckinPoint) -> str:
     """The absolute URL printed in the point's QR: the public base URL + /c/<token>."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return base + url_for("checkin.page", token=point.token)
+    # Built from the URL map, not url_for: posters are also rendered by the job worker, outside
+    # any request; the public base URL carries any path prefix the site is served under.
+    path = current_app.url_map.bind("").build("checkin.page", {"token": point.token})
+    return base + path
 
 
 def resolve_token(token: str) -> ResolvedToken:
