@@ -33,8 +33,8 @@ def _pss_mb(pid: int) -> float:
             for line in rollup:
                 if line.startswith("Pss:"):
                     return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    except OSError:  # the process ended between listing and reading: it holds no memory now
+        return 0.0
     return 0.0
 
 
