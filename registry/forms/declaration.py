@@ -70,7 +70,7 @@ def declaration_form(questions, *, base=DeclarationForm, locale: str = "vi", **k
     """An instance of `base` with a yes/no field (and a details box) per health question."""
 
     class BoundDeclarationForm(base):
-        pass
+        """The declaration with this commune's questions (a fresh class: fields are per class)."""
 
     for q in questions:
         label = q.text_en if locale == "en" and q.text_en else q.text

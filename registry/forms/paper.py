@@ -228,7 +228,7 @@ def line_form(questions, *, is_slip: bool, max_lines: int, printed_on, **kwargs)
     """The line form for a sheet: a slip adds sex, province, ward and the health questions."""
 
     class SheetLineForm(LineForm):
-        pass
+        """A line of this sheet (a fresh class: the fields depend on the sheet's kind)."""
 
     if is_slip:
         SheetLineForm.sex = StringField(_l("Sex (nam/nu/khac)"), validators=[Length(max=6)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from registry.phones import PhoneError, parse_phone
 from registry.services.audit import record_event
 from registry.services.checkins import record_checkin
 from registry.services.declarations import Declaration
+from registry.services.spreadsheets import ImportResult, ImportRow, header_index
 from registry.text import fold, like_pattern, nfc
 from registry.timeutil import local_day_bounds_utc, local_today, to_local, utcnow
 
@@ -167,54 +168,9 @@ HEADER_ALIASES = {
 }
 
 
-@dataclass
-class ImportRow:
-    """One spreadsheet row, parsed, with its errors per column."""
-
-    line: int
-    values: dict
-    errors: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class ImportResult:
-    """The parsed rows and whether every one is valid."""
-
-    rows: list[ImportRow]
-    header_error: str | None = None
-
-    @property
-    def is_valid(self) -> bool:
-        return self.header_error is None and bool(self.rows) and \
-            all(not r.errors for r in self.rows)
-
-    @property
-    def error_count(self) -> int:
-        return sum(len(r.errors) for r in self.rows)
-
-
 def template_header() -> list[str]:
     """The header row of the import template, in the user's language."""
     return [str(label) for _key, label in COLUMNS]
-
-
-def _header_index(header: list[str]) -> dict[str, int] | None:
-    # Headers in Vietnamese or English, any order, ignoring case and diacritics.
-    known: dict[str, str] = {}
-    for key, label in COLUMNS:
-        for locale in ("vi", "en"):
-            with force_locale(locale):
-                known[fold(str(label))] = key
-        known[key] = key
-    known.update(HEADER_ALIASES)
-    index = {}
-    for i, text in enumerate(header):
-        key = known.get(fold(text))
-        if key and key not in index:
-            index[key] = i
-    if not all(k in index for k in REQUIRED):
-        return None
-    return index
 
 
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
@@ -247,7 +203,7 @@ def parse_resident_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
     """Check every row against the commune's villages; nothing is written."""
     if not rows:
         return ImportResult(rows=[], header_error=_("The file is empty."))
-    index = _header_index(rows[0])
+    index = header_index(rows[0], COLUMNS, REQUIRED, HEADER_ALIASES)
     if index is None:
         return ImportResult(rows=[], header_error=_(
             "The first row must hold the column names of the template (at least: full name, "

@@ -4,12 +4,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from registry.text import nfc
+from registry.text import fold, nfc
 
 MAX_ROWS = 20000
 
@@ -79,3 +80,57 @@ def write_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence]) -> b
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# --- imports: every row checked, errors per row and column, all or nothing ------------------
+
+@dataclass
+class ImportRow:
+    """One spreadsheet row, parsed, with its errors per column."""
+
+    line: int
+    values: dict
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    """The parsed rows and whether every one is valid."""
+
+    rows: list[ImportRow]
+    header_error: str | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return self.header_error is None and bool(self.rows) and \
+            all(not r.errors for r in self.rows)
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(r.errors) for r in self.rows)
+
+
+def header_index(header: list[str], columns, required, aliases: dict | None = None
+                 ) -> dict[str, int] | None:
+    """Which column holds each key, from a header row in Vietnamese or English, in any order,
+    ignoring case and diacritics; None when a required column is missing.
+
+    `columns` is a sequence of (key, lazy label); `aliases` maps other folded headers to keys.
+    """
+    from flask_babel import force_locale
+
+    known: dict[str, str] = {}
+    for key, label in columns:
+        for locale in ("vi", "en"):
+            with force_locale(locale):
+                known[fold(str(label))] = key
+        known[key] = key
+    known.update(aliases or {})
+    index: dict[str, int] = {}
+    for i, text in enumerate(header):
+        key = known.get(fold(text))
+        if key and key not in index:
+            index[key] = i
+    if not all(k in index for k in required):
+        return None
+    return index

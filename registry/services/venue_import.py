@@ -1,12 +1,11 @@
 """Importing venues from a spreadsheet: check every row, write all or nothing."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from registry.phones import PhoneError, parse_phone
+from registry.services.spreadsheets import ImportResult, ImportRow, header_index
 from registry.services.venues import categories_for, register_venue, villages_for
 from registry.text import fold
 
@@ -24,62 +23,16 @@ COLUMNS = (
 REQUIRED = ("name", "category", "manager_name", "manager_phone")
 
 
-@dataclass
-class ImportRow:
-    """One spreadsheet row, parsed, with its errors per column."""
-
-    line: int
-    values: dict
-    errors: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class ImportResult:
-    """The parsed rows and whether every one is valid."""
-
-    rows: list[ImportRow]
-    header_error: str | None = None
-
-    @property
-    def is_valid(self) -> bool:
-        return self.header_error is None and bool(self.rows) and \
-            all(not r.errors for r in self.rows)
-
-    @property
-    def error_count(self) -> int:
-        return sum(len(r.errors) for r in self.rows)
-
-
 def template_header() -> list[str]:
     """The header row of the import template, in the user's language."""
     return [str(label) for _key, label in COLUMNS]
-
-
-def _header_index(header: list[str]) -> dict[str, int] | None:
-    # Accept headers in Vietnamese or English, in any order, ignoring case and diacritics.
-    from flask_babel import force_locale
-
-    known: dict[str, str] = {}
-    for key, label in COLUMNS:
-        for locale in ("vi", "en"):
-            with force_locale(locale):
-                known[fold(str(label))] = key
-        known[key] = key
-    index = {}
-    for i, text in enumerate(header):
-        key = known.get(fold(text))
-        if key and key not in index:
-            index[key] = i
-    if not all(k in index for k in REQUIRED):
-        return None
-    return index
 
 
 def parse_venue_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
     """Check every row against the commune's categories and villages; nothing is written."""
     if not rows:
         return ImportResult(rows=[], header_error=_("The file is empty."))
-    index = _header_index(rows[0])
+    index = header_index(rows[0], COLUMNS, REQUIRED)
     if index is None:
         return ImportResult(rows=[], header_error=_(
             "The first row must hold the column names of the template (at least: venue name, "

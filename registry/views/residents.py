@@ -28,9 +28,9 @@ from registry.services.residents import (DIRECT_PRINT_LIMIT, ResidentFilter, act
                                          resident_ids_for_print, resident_query,
                                          revoke_card, scan_card, sex_label,
                                          template_header, update_resident, villages_for)
-from registry.services.spreadsheets import SpreadsheetError, read_rows, write_xlsx
-from registry.services.uploads import stash_upload, stashed_upload
+from registry.services.spreadsheets import write_xlsx
 from registry.timeutil import utcnow
+from registry.views.spreadsheet_import import confirm_upload, preview_upload
 
 bp = Blueprint("residents", __name__)
 
@@ -286,20 +286,7 @@ def import_template():
 def import_upload():
     """Upload a spreadsheet; show a preview with every error, or a button to import."""
     form = ResidentImportForm()
-    result = None
-    token = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.read()
-        try:
-            rows = read_rows(upload.filename, data)
-        except SpreadsheetError:
-            form.file.errors.append(_("This file cannot be read as a spreadsheet. Save it as "
-                                      ".xlsx or .csv (UTF-8) and try again."))
-        else:
-            result = parse_resident_rows(current_user.commune_id, rows)
-            if result.is_valid:
-                token = stash_upload("residents", current_user.id, upload.filename, data)
+    result, token = preview_upload(form, "residents", parse_resident_rows)
     return render_template("residents/import.html", form=form, result=result, token=token,
                            header=template_header())
 
@@ -308,21 +295,11 @@ def import_upload():
 @roles_required(*EDITORS)
 def import_confirm():
     """Import a previewed file: every row or none."""
-    form = CardActionForm()  # only for its CSRF check
-    token = request.form.get("token", "")
-    if not form.validate_on_submit() or not token.replace("-", "").replace("_", "").isalnum():
-        abort(400)
-    path = stashed_upload("residents", current_user.id, token)
-    if path is None:
-        flash(_("The preview has expired. Upload the file again."), "warning")
-        return redirect(url_for("residents.import_upload"))
-    result = parse_resident_rows(current_user.commune_id, read_rows(path.name, path.read_bytes()))
-    if not result.is_valid:
-        flash(_("The file no longer passes the checks. Upload it again."), "warning")
-        return redirect(url_for("residents.import_upload"))
-    count = import_residents(current_user.commune_id, current_user, result)
-    db.session.commit()
-    path.unlink(missing_ok=True)
+    outcome = confirm_upload(CardActionForm(), "residents", parse_resident_rows,
+                             import_residents, "residents.import_upload")
+    if not isinstance(outcome, int):
+        return outcome
+    count = outcome
     flash(_("%(count)s residents imported.", count=count), "success")
     return redirect(url_for("residents.index"))
 

@@ -14,12 +14,12 @@ from registry.extensions import db
 from registry.forms.venue import VenueForm, VenueImportForm, VenueStatusForm
 from registry.models import AuditEvent, Role, Venue, VenueStatus
 from registry.security import get_scoped_or_404, roles_required
-from registry.services.spreadsheets import SpreadsheetError, read_rows, write_xlsx
-from registry.services.uploads import stash_upload, stashed_upload
+from registry.services.spreadsheets import write_xlsx
 from registry.services.venue_import import (import_venues, parse_venue_rows, template_header)
 from registry.services.venues import (VenueFilter, categories_for, count_venues, register_venue,
                                       set_venue_status, update_venue, venue_query, villages_for)
 from registry.formatting import phone_national
+from registry.views.spreadsheet_import import confirm_upload, preview_upload
 
 bp = Blueprint("venues", __name__, url_prefix="/venues")
 
@@ -171,20 +171,7 @@ def import_template():
 def import_upload():
     """Upload a spreadsheet; show a preview with every error, or a button to import."""
     form = VenueImportForm()
-    result = None
-    token = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.read()
-        try:
-            rows = read_rows(upload.filename, data)
-        except SpreadsheetError:
-            form.file.errors.append(_("This file cannot be read as a spreadsheet. Save it as "
-                                      ".xlsx or .csv (UTF-8) and try again."))
-        else:
-            result = parse_venue_rows(current_user.commune_id, rows)
-            if result.is_valid:
-                token = stash_upload("venues", current_user.id, upload.filename, data)
+    result, token = preview_upload(form, "venues", parse_venue_rows)
     return render_template("venues/import.html", form=form, result=result, token=token,
                            header=template_header())
 
@@ -193,20 +180,10 @@ def import_upload():
 @roles_required(*EDITORS)
 def import_confirm():
     """Import a previewed file: every row or none."""
-    form = VenueStatusForm()  # only for its CSRF check
-    token = request.form.get("token", "")
-    if not form.validate_on_submit() or not token.replace("-", "").replace("_", "").isalnum():
-        abort(400)
-    path = stashed_upload("venues", current_user.id, token)
-    if path is None:
-        flash(_("The preview has expired. Upload the file again."), "warning")
-        return redirect(url_for("venues.import_upload"))
-    result = parse_venue_rows(current_user.commune_id, read_rows(path.name, path.read_bytes()))
-    if not result.is_valid:
-        flash(_("The file no longer passes the checks. Upload it again."), "warning")
-        return redirect(url_for("venues.import_upload"))
-    count = import_venues(current_user.commune_id, current_user, result)
-    db.session.commit()
-    path.unlink(missing_ok=True)
+    outcome = confirm_upload(VenueStatusForm(), "venues", parse_venue_rows, import_venues,
+                             "venues.import_upload")
+    if not isinstance(outcome, int):
+        return outcome
+    count = outcome
     flash(_("%(count)s venues imported.", count=count), "success")
     return redirect(url_for("venues.index"))
