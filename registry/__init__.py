@@ -1,31 +1,9 @@
 """The registry: venue check-in for a commune People's Committee, on paper and on phones."""
 from __future__ import annotations
 
-import importlib
-
 from flask import Flask
 
 from registry.config import load_config
-
-# Blueprint modules under registry.views; each exposes `bp`. Listed here (not imported at the top)
-# so that imports run one way: views depend on everything else, nothing depends on views.
-BLUEPRINT_MODULES = (
-    "registry.views.main",
-    "registry.views.auth",
-    "registry.views.venues",
-    "registry.views.admin",
-    "registry.views.commune",
-    "registry.views.posters",
-    "registry.views.checkin",
-    "registry.views.venue_checkins",
-    "registry.views.questions",
-    "registry.views.paper",
-    "registry.views.residents",
-    "registry.views.jobs",
-    "registry.views.dashboard",
-    "registry.views.reports",
-    "registry.views.tracing",
-)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -33,9 +11,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
     register_extensions(app)
-    register_blueprints(app)
+    register_features(app)
     register_request_hooks(app)
-    register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
     return app
@@ -48,25 +25,27 @@ def register_extensions(app: Flask) -> None:
     extensions.init_app(app)
 
 
-def register_blueprints(app: Flask) -> None:
-    """Import each feature's blueprint and mount it."""
-    for name in BLUEPRINT_MODULES:
-        module = importlib.import_module(name)
-        app.register_blueprint(module.bp)
+def register_features(app: Flask) -> None:
+    """Each feature's `init_app` (in its views module): its blueprint, and its receivers of the
+    signals other features send. The order is the order of the menu, of the dashboard's extra
+    rows and of the demo seeders."""
+    from registry.views import (audit, auth, checkins, communes, dashboard, declarations, errors,
+                                jobs, main, paper, person_links, posters, privacy, reports,
+                                residents, retention, tracing, users, venues)
+
+    for feature in (errors, main, auth, users, communes, venues, declarations, checkins,
+                    posters, paper, person_links, residents, jobs, dashboard, reports, tracing,
+                    privacy, retention, audit):
+        feature.init_app(app)
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Security headers and per-request context."""
+    """Security headers, per-request state, and one commit per request."""
+    from registry import transactions
     from registry.security import init_security
 
     init_security(app)
-
-
-def register_errorhandlers(app: Flask) -> None:
-    """Friendly Vietnamese error pages instead of Werkzeug's English ones."""
-    from registry.views.errors import init_errorhandlers
-
-    init_errorhandlers(app)
+    transactions.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -77,7 +56,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """`flask user …`, `flask seed-demo`, `flask translate …`."""
+    """`flask user …`, `flask seed-demo`, `flask translate …`, `flask purge`, `flask backup`."""
     from registry.cli import init_cli
 
     init_cli(app)

@@ -1,4 +1,6 @@
-"""Command-line tools: `flask user …`, `flask commune …`, `flask seed-demo`, `flask translate …`."""
+"""Command-line tools: `flask user …`, `flask commune …`, `flask seed-demo`, `flask purge`,
+`flask backup` / `flask restore`, `flask translate …`. Each command is one unit of work: it
+commits once when it succeeds."""
 from __future__ import annotations
 
 import getpass
@@ -7,12 +9,19 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from registry.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from registry.extensions import db
+from registry.i18n_check import missing_translations
 from registry.models import Commune, Role
+from registry.phones import parse_phone
+from registry.services import backups, retention
+from registry.services.communes import UnknownUnit, create_commune, find_units
+from registry.services.users import UsernameTaken, create_user
+from registry.transactions import unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,10 +37,9 @@ translate_cli = AppGroup("translate", help="Translation catalogs (vi default, en
 @click.option("--commune", "commune_id", type=int, help="Commune id (default: the only one).")
 @click.option("--venue", "venue_id", type=int, help="Venue id, for the venue role.")
 @click.option("--password", help="Password (asked for when left out).")
+@unit_of_work
 def user_create(username, full_name, role, commune_id, venue_id, password):
     """Create an account."""
-    from registry.services.users import UsernameTaken, create_user
-
     if commune_id is None:
         ids = db.session.scalars(select(Commune.id)).all()
         if len(ids) != 1:
@@ -48,23 +56,19 @@ def user_create(username, full_name, role, commune_id, venue_id, password):
                            password=password, venue_id=venue_id)
     except UsernameTaken:
         raise click.UsageError(f"The username {username!r} is taken.") from None
-    db.session.commit()
     click.echo(f"Created {user.username} ({user.role.value}) in commune {commune_id}.")
 
 
 @commune_cli.command("create")
 @click.argument("unit_code", type=int)
 @click.option("--hotline", help="The commune's hotline.")
+@unit_of_work
 def commune_create(unit_code, hotline):
     """Create a commune from its official unit code (vietnam-provinces, 2025 scheme)."""
-    from registry.phones import parse_phone
-    from registry.services.communes import UnknownUnit, create_commune
-
     try:
         commune = create_commune(unit_code, hotline=parse_phone(hotline).e164 if hotline else None)
     except UnknownUnit:
         raise click.UsageError(f"No commune or ward has the code {unit_code}.") from None
-    db.session.commit()
     click.echo(f"Created commune {commune.id}: {commune.name}, {commune.province_name}.")
 
 
@@ -72,25 +76,22 @@ def commune_create(unit_code, hotline):
 @click.argument("name")
 def commune_find(name):
     """Look up official unit codes by name (diacritics optional)."""
-    from registry.services.communes import find_units
-
     for ward, province in find_units(name):
         click.echo(f"{int(ward.code):>6}  {ward.name}, {province.name}")
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when a commune exists already.")
+@unit_of_work
 def seed_demo_command(if_empty):
     """Load the demo commune with an account of every role and ~40 venues."""
-    from registry.services.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
-
     if db.session.scalar(select(func.count()).select_from(Commune)):
         if if_empty:
             click.echo("Database already has data; demo not loaded.")
             return
         raise click.UsageError("The database already has a commune.")
     commune = seed_demo()
-    db.session.commit()
     click.echo(f"Demo commune loaded: {commune.name}, {commune.province_name}.")
     for username, _name, role in DEMO_USERS:
         click.echo(f"  {role.value:<11} {username:<10} password: {DEMO_PASSWORD}")
@@ -102,24 +103,17 @@ def _pybabel(*args: str) -> None:
 
 @translate_cli.command("extract")
 def translate_extract():
-    """Extract messages, update both catalogs, fill Vietnamese from translations/fill/*.json.
+    """Extract the messages into messages.pot and update both catalogs from it.
 
-    Each feature keeps its Vietnamese strings in its own fill file, so that features developed
-    side by side never conflict in the .po files; the catalogs are regenerated from them.
+    The .po catalogs are the translators' source of truth: new messages arrive untranslated,
+    changed ones are marked fuzzy, and `flask translate check` fails until they are done.
     """
-    import json
-
-    from registry.i18n_check import fill_catalog
-
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
-             "-o", "translations/messages.pot", "registry")
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_pgettext:1c,2",
+             "--no-location", "--sort-output", "-o", "translations/messages.pot", "registry")
     _pybabel("update", "-i", "translations/messages.pot", "-d", "translations",
-             "--no-fuzzy-matching", "--ignore-obsolete")
-    mapping: dict = {}
-    for path in sorted((ROOT / "translations" / "fill").glob("*.json")):
-        mapping.update(json.loads(path.read_text(encoding="utf-8")))
-    for line in fill_catalog("vi", mapping):
-        click.echo(f"untranslated: {line}")
+             "--ignore-obsolete", "-w", "100")
+    for problem in missing_translations("vi"):
+        click.echo(problem)
 
 
 @translate_cli.command("compile")
@@ -131,8 +125,6 @@ def translate_compile():
 @translate_cli.command("check")
 def translate_check():
     """Fail when a Vietnamese message is missing or fuzzy."""
-    from registry.i18n_check import missing_translations
-
     problems = missing_translations("vi")
     for problem in problems:
         click.echo(problem)
@@ -141,9 +133,52 @@ def translate_check():
     click.echo("vi catalog complete.")
 
 
+@click.command("purge")
+@with_appcontext
+@unit_of_work
+def purge_command():
+    """Delete personal data past each commune's retention period (open cases excepted)."""
+    for result in retention.purge_all():
+        click.echo(f"commune {result.commune_id}: cutoff {result.cutoff:%Y-%m-%d %H:%M} UTC, "
+                   f"{result.checkins_deleted} check-ins deleted, {result.held_kept} held, "
+                   f"{result.contacts_deleted} F1 records of closed cases deleted")
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target):
+    """Write a consistent copy of the database (safe while the site runs)."""
+    if target is None:
+        target = backups.default_backup_path(Path(current_app.instance_path) / "backups")
+    try:
+        path = backups.backup(target)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written to {path} ({path.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(source, yes):
+    """Replace the database with a backup (stop the site first)."""
+    if not yes:
+        click.confirm(f"Replace every record of the database with {source}?", abort=True)
+    try:
+        backups.restore(source)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Database restored from {source}.")
+
+
 def init_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(user_cli)
     app.cli.add_command(commune_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

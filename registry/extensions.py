@@ -1,7 +1,9 @@
 """The unbound Flask extensions, created once and bound to the app in `init_app`."""
 from __future__ import annotations
 
-from flask import Flask, request
+from pathlib import Path
+
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -54,8 +56,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def select_locale() -> str:
     """The user's chosen language, else a ?lang= choice kept in the session, else Vietnamese."""
-    from flask import current_app, has_request_context, session
-
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -83,8 +83,6 @@ def init_app(app: Flask) -> None:
 
 
 def _project_root():
-    from pathlib import Path
-
     return Path(__file__).resolve().parent.parent
 
 

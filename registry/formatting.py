@@ -6,8 +6,8 @@ from datetime import date, datetime
 import phonenumbers
 from flask import Flask
 from flask_babel import format_decimal, get_locale
-from flask_babel import lazy_gettext as _l
 
+from registry.navigation import nav_items
 from registry.timeutil import to_local
 
 
@@ -56,30 +56,9 @@ def phone_national(value: str | None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-ACTION_LABELS = {
-    "create": _l("Created"),
-    "update": _l("Changed"),
-    "suspend": _l("Suspended"),
-    "reactivate": _l("Reactivated"),
-    "login": _l("Logged in"),
-    "enable": _l("Enabled"),
-    "disable": _l("Disabled"),
-    "password_change": _l("Password changed"),
-    "rotate_qr": _l("QR code withdrawn and replaced"),
-}
-
-
-def action_label(action: str) -> str:
-    """An audit action in words."""
-    return str(ACTION_LABELS.get(action, action))
-
-
 def init_template_helpers(app: Flask) -> None:
     """Register the filters and globals for templates."""
-    from registry.navigation import nav_items
-
-    app.jinja_env.globals.update(nav_items=nav_items, action_label=action_label,
-                                 current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(nav_items=nav_items, current_locale=lambda: str(get_locale()))
     app.jinja_env.filters.update(
         long_date=long_date,
         short_datetime=short_datetime,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -27,17 +27,3 @@ def missing_translations(locale: str) -> list[str]:
         elif isinstance(found.string, tuple) and not all(found.string) or not found.string:
             problems.append(f"untranslated: {message.id!r}")
     return problems
-
-
-def fill_catalog(locale: str, mapping: dict[str, str]) -> list[str]:
-    """Set the catalog's translations from `mapping`; return the msgids still untranslated."""
-    path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
-    with open(path, "rb") as fh:
-        catalog = read_po(fh, locale=locale)
-    for message in catalog:
-        if message.id and message.id in mapping:
-            message.string = mapping[message.id]
-            message.flags.discard("fuzzy")
-    with open(path, "wb") as fh:
-        write_po(fh, catalog, width=100, sort_output=True)
-    return [m.id for m in catalog if m.id and not m.string]

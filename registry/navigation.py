@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -27,7 +27,7 @@ class NavEntry:
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry("dashboard.index", _l("Dashboard"), (A, C, H),
              _l("Figures by category, idle venues, chart")),
-    NavEntry("venue_checkins.today", _l("Today's check-ins"), (V,),
+    NavEntry("checkins.today", _l("Today's check-ins"), (V,),
              _l("Visitors of your venue today, counts per day")),
     NavEntry("venues.index", _l("Venues"), (A, C, H), _l("Register, search, print, import")),
     NavEntry("paper.backlog_page", _l("Paper forms"), (A, C, H),
@@ -41,21 +41,21 @@ NAV_ENTRIES: list[NavEntry] = [
              _l("Scan residents' cards at a check-in point")),
     NavEntry("reports.index", _l("Reports"), (A, C, H), _l("The report the chairman signs")),
     NavEntry("tracing.index", _l("Tracing"), (T, H), _l("Cases, contact search, F1 lists")),
-    NavEntry("paper.people", _l("Same person"), (A, C), _l("Link records of one person")),
+    NavEntry("person_links.index", _l("Same person"), (A, C), _l("Link records of one person")),
     NavEntry("jobs.index", _l("Print jobs"), (A, C, D, H, T, V),
              _l("Long printouts made in the background")),
-    NavEntry("commune.villages", _l("Villages"), (A, C), _l("Villages and residential groups")),
-    NavEntry("tracing.privacy", _l("Personal data"), (A, C),
+    NavEntry("communes.villages", _l("Villages"), (A, C), _l("Villages and residential groups")),
+    NavEntry("privacy.index", _l("Personal data"), (A, C),
              _l("A person's request to see, correct or delete their data")),
-    NavEntry("tracing.retention_page", _l("Retention"), (A, C),
+    NavEntry("retention.index", _l("Retention"), (A, C),
              _l("Purge of old data, paper sheets to destroy")),
-    NavEntry("commune.settings", _l("Commune settings"), (A, C),
+    NavEntry("communes.settings", _l("Commune settings"), (A, C),
              _l("Hotline, signers, retention")),
-    NavEntry("admin.users", _l("Accounts"), (A,), _l("Users and roles")),
-    NavEntry("admin.categories", _l("Categories"), (A,), _l("Venue categories")),
-    NavEntry("questions.index", _l("Declaration questions"), (A,),
+    NavEntry("users.index", _l("Accounts"), (A,), _l("Users and roles")),
+    NavEntry("venues.categories", _l("Categories"), (A,), _l("Venue categories")),
+    NavEntry("declarations.index", _l("Declaration questions"), (A,),
              _l("Health questions asked on the declaration")),
-    NavEntry("tracing.audit_log", _l("Audit log"), (A,), _l("Who viewed or changed what")),
+    NavEntry("audit.index", _l("Audit log"), (A,), _l("Who viewed or changed what")),
 ]
 
 
@@ -72,8 +72,6 @@ class NavItem:
 def nav_items() -> list[NavItem]:
     """The entries the current user may open; the one whose address is the longest prefix of
     the page's address is marked current (several features share a first path segment)."""
-    from flask import has_request_context, request
-
     if not current_user.is_authenticated:
         return []
     entries = [(url_for(e.endpoint), e) for e in NAV_ENTRIES if current_user.role in e.roles]

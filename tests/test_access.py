@@ -198,7 +198,7 @@ def _paper_batch(ctx):
         from datetime import date
 
         from registry.models import FormKind
-        from registry.services.paper import collect_batch, create_batch
+        from registry.services.paper.custody import collect_batch, create_batch
 
         batch = create_batch(ctx.venue.points[0], FormKind.LOG, 2, None)
         collect_batch(batch, ctx.other_user, date.today(), "Anh Tuấn", 2)
@@ -226,7 +226,7 @@ def _person_link(ctx):
 def _resident(ctx):
     """A resident of the test commune (made once per test)."""
     if getattr(ctx, "resident", None) is None:
-        from registry.services.residents import add_resident
+        from registry.services.residents.register import add_resident
 
         ctx.resident = add_resident(ctx.commune.id, ctx.other_user, full_name="Nguyễn Văn Bình",
                                     birth_year=1980, sex="male",
@@ -237,7 +237,7 @@ def _resident(ctx):
 
 def _resident_card(ctx):
     """A fresh valid card of that resident (revoking it must find it valid)."""
-    from registry.services.residents import issue_card
+    from registry.services.residents.cards import issue_card
 
     card = issue_card(_resident(ctx), ctx.other_user)
     db.session.commit()
@@ -246,7 +246,7 @@ def _resident_card(ctx):
 
 def _job(ctx):
     """A finished job of the logged-in user, with its file."""
-    from registry.jobs import jobs_dir
+    from registry.services.jobs import jobs_dir
     from registry.models import Job, JobStatus
 
     owner = getattr(ctx, "user", None) or ctx.other_user
@@ -262,8 +262,9 @@ def _report(ctx, signed: bool = False):
     """A draft report of the commune with one directive (issue 6), or a signed one."""
     from datetime import date
 
-    from registry.services.reports import (add_directive, create_report, sign_off,
-                                           submit_report)
+    from registry.pdf.reports import render_report_pdf
+    from registry.services.reports.drafting import add_directive, create_report, submit_report
+    from registry.services.reports.sign_off import sign_off
 
     attr = "signed_report" if signed else "report"
     if getattr(ctx, attr, None) is None:
@@ -276,7 +277,7 @@ def _report(ctx, signed: bool = False):
                       issuing_unit="UBND xã", recipients="Các thôn")
         if signed:
             submit_report(report, author)
-            sign_off(report, author, today=date(2026, 2, 2))
+            sign_off(report, author, render_report_pdf, today=date(2026, 2, 2))
         db.session.commit()
         setattr(ctx, attr, report)
     return getattr(ctx, attr)
@@ -286,7 +287,7 @@ def _tracing_records(ctx) -> dict:
     """A tracing case with one F1 contact from one check-in at ctx.venue (made once per ctx)."""
     if not hasattr(ctx, "tracing"):
         from registry.models import CheckinSource
-        from registry.services import tracing
+        from registry.services.tracing import cases as tracing
         from registry.services.checkins import record_checkin
         from registry.services.declarations import Declaration
         from registry.timeutil import local_today

@@ -111,7 +111,7 @@ def test_same_phone_checks_in_again_with_one_tap_and_can_edit(client, make_venue
 
 
 def test_one_tap_is_refused_when_a_new_question_was_added(client, make_venue, commune):
-    from registry.services.questions import add_question
+    from registry.services.declarations import add_question
 
     venue = make_venue()
     token = venue.points[0].token
@@ -154,8 +154,12 @@ def test_repeated_checkin_within_the_window_is_merged(client, make_venue, commun
 
 
 def test_merge_by_id_number_and_helper_reuse(app, make_venue):
-    from registry.services.checkins import find_recent_duplicate, record_or_merge_checkin
+    from registry.services.checkins import find_recent_duplicate, record_visit
     from registry.services.declarations import Declaration
+
+    def record_or_merge_checkin(point, source, declaration, *, minutes):
+        visit = record_visit(point, source, declaration, merge_minutes=minutes)
+        return visit.checkin, visit.merged
 
     point = make_venue().points[0]
     person = Declaration(full_name="Lê Thị Hoa", id_number="038190012345")

@@ -29,9 +29,10 @@ def test_catalog_template_is_up_to_date():
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            str(root / "registry"), method_map, keywords={"_": None, "_l": None,
-                                                           "gettext": None, "ngettext": (1, 2),
-                                                           "lazy_gettext": None}):
+            str(root / "registry"), method_map, keywords={
+                "_": None, "_l": None, "gettext": None, "ngettext": (1, 2),
+                "lazy_gettext": None, "pgettext": ((1, "c"), 2),
+                "lazy_pgettext": ((1, "c"), 2)}):
         found.add(message if isinstance(message, str) else message[0])
     assert found - known == set(), "run `flask translate extract`"
     del io

@@ -11,17 +11,18 @@ from registry.extensions import db
 from registry.models import (BatchStatus, Checkin, CheckinSource, FormKind, LinkStatus,
                              PaperBatch, PaperLine, PersonLink, Role, SheetStatus,
                              TimePrecision)
-from registry.services import paper as svc
+from registry.pdf.paper import batch_pdf
+from registry.services.paper import custody, double_entry, handwriting, keying, serials
 from tests.pdfcheck import decode_qr, page_sizes_mm, page_texts
 
 
 # --- helpers ------------------------------------------------------------------------------------
 
 def _batch(venue, kind=FormKind.LOG, count=3, collected=True, **options):
-    batch = svc.create_batch(venue.points[0], kind, count, None, **options)
+    batch = custody.create_batch(venue.points[0], kind, count, None, **options)
     if collected:
-        svc.hand_batch(batch, None, date.today() - timedelta(days=1), "Bà Lan")
-        svc.collect_batch(batch, _Nobody(), date.today(), "Anh Tuấn", count)
+        custody.hand_batch(batch, None, date.today() - timedelta(days=1), "Bà Lan")
+        custody.collect_batch(batch, _Nobody(), date.today(), "Anh Tuấn", count)
     db.session.commit()
     return batch
 
@@ -52,12 +53,12 @@ def _paper_checkins():
 # --- pure functions -------------------------------------------------------------------------
 
 def test_serials_carry_a_check_digit():
-    serial = svc.make_serial(FormKind.LOG, 123)
+    serial = serials.make_serial(FormKind.LOG, 123)
     assert serial == "L00001230"
-    assert svc.normalise_serial(" l0000-1230 ") == serial
-    assert svc.normalise_serial("L00001231") is None  # one digit wrong
-    assert svc.normalise_serial("hello") is None
-    assert svc.make_serial(FormKind.SLIP, 5).startswith("S")
+    assert serials.normalise_serial(" l0000-1230 ") == serial
+    assert serials.normalise_serial("L00001231") is None  # one digit wrong
+    assert serials.normalise_serial("hello") is None
+    assert serials.make_serial(FormKind.SLIP, 5).startswith("S")
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -65,35 +66,35 @@ def test_serials_carry_a_check_digit():
     ("0830", (time(8, 30), True)), ("17g15", (time(17, 15), True)), ("8h", (time(8, 0), False)),
     ("8", (time(8, 0), False)), ("", None)])
 def test_parse_time_accepts_handwritten_forms(app, text, expected):
-    assert svc.parse_time(text) == expected
+    assert handwriting.parse_time(text) == expected
 
 
 @pytest.mark.parametrize("text", ["25h", "8h75", "abc", "12345"])
 def test_parse_time_refuses_impossible_times(app, text):
     with pytest.raises(ValueError):
-        svc.parse_time(text)
+        handwriting.parse_time(text)
 
 
 def test_parse_year_two_or_four_digits(app):
     today = date(2026, 11, 22)
-    assert svc.parse_year("75", today) == 1975
-    assert svc.parse_year("08", today) == 2008
-    assert svc.parse_year("1962", today) == 1962
-    assert svc.parse_year("", today) is None
+    assert handwriting.parse_year("75", today) == 1975
+    assert handwriting.parse_year("08", today) == 2008
+    assert handwriting.parse_year("1962", today) == 1962
+    assert handwriting.parse_year("", today) is None
     for bad in ("175", "2030", "x9"):
         with pytest.raises(ValueError):
-            svc.parse_year(bad, today)
+            handwriting.parse_year(bad, today)
 
 
 def test_parse_day(app):
     today = date(2026, 11, 22)
-    assert svc.parse_day("20/11/2026", today) == date(2026, 11, 20)
-    assert svc.parse_day("20/11/26", today) == date(2026, 11, 20)
-    assert svc.parse_day("20/11", today) == date(2026, 11, 20)
-    assert svc.parse_day("2026-11-20", today) == date(2026, 11, 20)
+    assert handwriting.parse_day("20/11/2026", today) == date(2026, 11, 20)
+    assert handwriting.parse_day("20/11/26", today) == date(2026, 11, 20)
+    assert handwriting.parse_day("20/11", today) == date(2026, 11, 20)
+    assert handwriting.parse_day("2026-11-20", today) == date(2026, 11, 20)
     for bad in ("31/02/2026", "hôm qua", "", "20/13/2026"):
         with pytest.raises(ValueError):
-            svc.parse_day(bad, today)
+            handwriting.parse_day(bad, today)
 
 
 def test_compare_ignores_diacritics_and_case_but_not_digits():
@@ -101,20 +102,18 @@ def test_compare_ignores_diacritics_and_case_but_not_digits():
              "birth_year": 1975, "phone": "+84912345678", "address": "Thôn Đông",
              "symptoms": False, "answers": {}}
     same = dict(first, full_name="NGUYEN VAN AN", address="thon dong")
-    assert svc.compare_values(first, same) == []
-    assert svc.compare_values(first, same, ignore_diacritics=False) == ["full_name", "address"]
+    assert double_entry.compare_values(first, same) == []
+    assert double_entry.compare_values(first, same, ignore_diacritics=False) == ["full_name", "address"]
     digit = dict(first, phone="+84912345679")
-    assert svc.compare_values(first, digit) == ["phone"]
+    assert double_entry.compare_values(first, digit) == ["phone"]
     year = dict(first, birth_year=1976, address="Thôn Tây")
-    assert svc.compare_values(first, year, skip_free_text=True) == ["birth_year"]
-    assert svc.compare_values(first, None) == ["line"]
+    assert double_entry.compare_values(first, year, skip_free_text=True) == ["birth_year"]
+    assert double_entry.compare_values(first, None) == ["line"]
 
 
 # --- printed forms -----------------------------------------------------------------------------
 
 def test_log_sheet_pdf_qr_decodes_to_its_serial(app, commune, make_venue):
-    from registry.services.paper_print import batch_pdf
-
     venue = make_venue(name="Chợ Nưa", points=("Cổng <Đông>",))
     batch = _batch(venue, FormKind.LOG, count=2, collected=False)
     with app.test_request_context():
@@ -134,8 +133,6 @@ def test_log_sheet_pdf_qr_decodes_to_its_serial(app, commune, make_venue):
 @pytest.mark.parametrize("paper, per_page, size", [("a4", 2, (210.0, 297.0)),
                                                    ("a5", 1, (148.0, 210.0))])
 def test_slip_pdf_per_page(app, commune, make_venue, paper, per_page, size):
-    from registry.services.paper_print import batch_pdf
-
     batch = _batch(make_venue(), FormKind.SLIP, count=2, collected=False)
     with app.test_request_context():
         pdf = batch_pdf(batch, per_page)
@@ -197,7 +194,7 @@ def test_serial_refusals(app, client, auth, commune, other_commune, make_user, m
     ours = _batch(make_venue())
     theirs = _batch(make_venue(commune_id=other_commune.id, name="Chợ Hàng Da"))
     gone = _batch(make_venue(name="Chợ cũ"))
-    svc.destroy_batch(gone, make_user(Role.CLERK), date.today())
+    custody.destroy_batch(gone, make_user(Role.CLERK), date.today())
     db.session.commit()
     auth.login(make_user(Role.DATA_ENTRY))
     cases = [("L99999997", "Không có tờ nào"), ("L00000001", "Đây không phải"),
@@ -330,7 +327,7 @@ def test_slip_keying_with_questions(app, client, auth, commune, make_user, make_
 # --- double entry -------------------------------------------------------------------------------
 
 def test_double_entry_flow(app, client, auth, commune, make_user, make_venue):
-    from registry.services.paper import DoubleEntry
+    from registry.models import DoubleEntry
 
     batch = _batch(make_venue(), count=1, double_entry=DoubleEntry.FULL)
     sheet = batch.sheets[0]
@@ -423,7 +420,7 @@ def _checkin(venue, source, name, year, phone=None, id_number=None):
 
 
 def test_people_suggest_confirm_and_link(app, client, auth, commune, make_user, make_venue):
-    from registry.services.people import linked_checkin_ids
+    from registry.services.person_links import linked_checkin_ids
 
     venue = make_venue()
     a = _checkin(venue, CheckinSource.PAPER, "Nguyễn Văn An", 1975, phone="+84912345678")
@@ -452,7 +449,7 @@ def test_people_suggest_confirm_and_link(app, client, auth, commune, make_user, 
 
 
 def test_people_reject(app, client, auth, commune, make_user, make_venue):
-    from registry.services.people import linked_checkin_ids, suggest_links
+    from registry.services.person_links import linked_checkin_ids, suggest_links
 
     venue = make_venue()
     a = _checkin(venue, CheckinSource.PAPER, "Lê Văn Bình", 1960, phone="+84912000111")
@@ -470,15 +467,20 @@ def test_people_reject(app, client, auth, commune, make_user, make_venue):
 # --- hooks for other features -------------------------------------------------------------
 
 def test_purge_and_dashboard(app, commune, make_user, make_venue):
-    from registry.services.paper import dashboard_figures, purge_personal_data
+    from registry import signals
+    from registry.services.paper.custody import dashboard_figures
+
+    def purge_personal_data(commune_id, cutoff, held):
+        return sum(signals.collect(signals.purge_personal_data, commune_id, cutoff_utc=cutoff,
+                                   held_checkin_ids=held))
 
     batch = _batch(make_venue())
     user = make_user(Role.DATA_ENTRY)
-    values = svc.LineValues(day=date.today(), time_in=None, time_in_exact=False, time_out=None,
+    values = keying.LineValues(day=date.today(), time_in=None, time_in_exact=False, time_out=None,
                             full_name="Nguyễn Văn An")
-    kept, _ = svc.save_line(batch.sheets[0], 1, values, user)
-    gone, _ = svc.save_line(batch.sheets[0], 2, values, user)
-    svc.finish_sheet(batch.sheets[0], user)
+    kept, _ = keying.save_line(batch.sheets[0], 1, values, user)
+    gone, _ = keying.save_line(batch.sheets[0], 2, values, user)
+    keying.finish_sheet(batch.sheets[0], user)
     db.session.commit()
     link = PersonLink(commune_id=commune.id, checkin_a_id=kept.checkin_id,
                       checkin_b_id=gone.checkin_id, reason="name_year_phone")
@@ -522,8 +524,8 @@ def test_keying_with_the_keyboard_only(live_server, page):
                                category_id=categories_for_code(commune.id)["market"].id,
                                address=None, village_id=None, manager_name=None,
                                manager_phone=None, notes=None)
-        batch = svc.create_batch(venue.points[0], FormKind.LOG, 2, keyer)
-        svc.collect_batch(batch, keyer, date.today(), "Anh Tuấn", 2)
+        batch = custody.create_batch(venue.points[0], FormKind.LOG, 2, keyer)
+        custody.collect_batch(batch, keyer, date.today(), "Anh Tuấn", 2)
         db.session.commit()
         serial, sheet_id = batch.sheets[0].serial, batch.sheets[0].id
     page.goto(f"{base}/auth/login")
@@ -567,7 +569,7 @@ def test_keying_with_the_keyboard_only(live_server, page):
 
 
 def test_review_of_a_line_only_one_keyer_saw(app, commune, make_user, make_venue):
-    from registry.services.paper import DoubleEntry
+    from registry.models import DoubleEntry
 
     batch = _batch(make_venue(), count=1, double_entry=DoubleEntry.FULL)
     sheet = batch.sheets[0]
@@ -575,27 +577,27 @@ def test_review_of_a_line_only_one_keyer_saw(app, commune, make_user, make_venue
                             make_user(Role.CLERK))
 
     def values(name):
-        return svc.LineValues(day=date.today(), time_in=time(8, 0), time_in_exact=True,
+        return keying.LineValues(day=date.today(), time_in=time(8, 0), time_in_exact=True,
                               time_out=None, full_name=name)
 
-    svc.save_line(sheet, 1, values("Nguyễn Văn An"), first)
-    svc.save_line(sheet, 2, values("Bùi Thị Hoa"), first)  # the second keyer misses it
-    svc.finish_sheet(sheet, first)
-    assert svc.can_second_key(sheet, first) is not None
-    assert svc.can_second_key(sheet, second) is None
-    svc.save_second_line(sheet, 1, values("Nguyễn Văn An"), second)
-    svc.save_second_line(sheet, 3, values("Đỗ Văn Tâm"), second)  # the first keyer missed it
-    assert svc.finish_second_keying(sheet, second) == 2
+    keying.save_line(sheet, 1, values("Nguyễn Văn An"), first)
+    keying.save_line(sheet, 2, values("Bùi Thị Hoa"), first)  # the second keyer misses it
+    keying.finish_sheet(sheet, first)
+    assert double_entry.can_second_key(sheet, first) is not None
+    assert double_entry.can_second_key(sheet, second) is None
+    double_entry.save_second_line(sheet, 1, values("Nguyễn Văn An"), second)
+    double_entry.save_second_line(sheet, 3, values("Đỗ Văn Tâm"), second)  # the first keyer missed it
+    assert double_entry.finish_second_keying(sheet, second) == 2
     db.session.commit()
     lines = {l.line_no: l for l in sheet.lines}
     assert lines[2].disagreements == ["line"] and lines[3].disagreements == ["line"]
-    svc.settle_line(lines[2], {"line": "first"}, clerk)   # it is on the paper: keep it
-    svc.settle_line(lines[3], {"line": "second"}, clerk)  # also on the paper: add it
+    double_entry.settle_line(lines[2], {"line": "first"}, clerk)   # it is on the paper: keep it
+    double_entry.settle_line(lines[3], {"line": "second"}, clerk)  # also on the paper: add it
     db.session.commit()
     names = sorted(c.full_name for c in db.session.scalars(select(Checkin)))
     assert names == ["Bùi Thị Hoa", "Nguyễn Văn An", "Đỗ Văn Tâm"]
     assert sheet.status == SheetStatus.VERIFIED
-    rates = {r["user"].id: r["rate"] for r in svc.agreement_by_keyer(commune.id)}
+    rates = {r["user"].id: r["rate"] for r in double_entry.agreement_by_keyer(commune.id)}
     assert rates == {first.id: 33.3, second.id: 33.3}
 
 
@@ -607,13 +609,13 @@ def test_two_first_saves_of_one_line_at_once(app, client, auth, commune, make_us
     auth.login(make_user(Role.DATA_ENTRY))
     url = f"/paper/sheets/{batch.sheets[0].id}/key"
     assert client.post(url, data=_row(1)).status_code == 302
-    real_get_line, blind = svc.get_line, {"calls": 0}
+    real_get_line, blind = keying.get_line, {"calls": 0}
 
     def racing_get_line(sheet, line_no):
         blind["calls"] += 1
         return None if blind["calls"] <= 2 else real_get_line(sheet, line_no)
 
-    monkeypatch.setattr(svc, "get_line", racing_get_line)
+    monkeypatch.setattr(keying, "get_line", racing_get_line)
     response = client.post(url, data=_row(1, full_name="Nguyễn Văn Anh"))
     assert response.status_code == 302 and blind["calls"] > 2, [
         l for l in response.get_data(as_text=True).splitlines() if "error" in l or "flash" in l or "<h1" in l]

@@ -202,7 +202,7 @@ def test_batch_checkboxes_on_a_list_with_several_pages(client, clerk, make_venue
 
 def test_large_batch_runs_as_a_background_job(client, clerk, make_venue):
     """More posters than one part are rendered by the job workers, then downloaded whole."""
-    from registry.pdf.poster_batch import POSTERS_PER_PART
+    from registry.pdf.posters import POSTERS_PER_PART
 
     venues = [make_venue(name=f"Tạp hóa số {i:02d}", points=("Quầy", "Kho"))
               for i in range(POSTERS_PER_PART // 2 + 2)]
@@ -222,8 +222,8 @@ def test_large_batch_runs_as_a_background_job(client, clerk, make_venue):
 
 def test_poster_part_renders_outside_a_request(app, make_venue, tmp_path):
     """The job worker renders posters with no request around it (no url_for)."""
-    from registry.jobs import JobContext
-    from registry.pdf.poster_batch import render_poster_part, split_poster_job
+    from registry.services.jobs import JobContext
+    from registry.pdf.posters import render_poster_part, split_poster_job
 
     venue = make_venue(name="Chợ Nưa", points=("Cổng Đông", "Cổng Tây"))
     (part,) = split_poster_job({"point_ids": [p.id for p in venue.points], "size": "A4"})

@@ -14,11 +14,15 @@ from pdfcheck import MM_PER_PT, decode_qr, font_names, page_sizes_mm, page_texts
 from registry.extensions import db
 from registry.models import (AuditEvent, Checkin, CheckinDailyCount, CheckinSource, Report,
                              ReportStatus, Role)
+from registry import signals
+from registry.pdf.reports import draft_report_pdf as draft_pdf
+from registry.pdf.reports import render_report_pdf
 from registry.services import dashboard as dashboard_service
 from registry.services.checkins import record_checkin
 from registry.services.declarations import Declaration
-from registry.services.reports import (add_directive, create_report, default_recipients,
-                                       draft_pdf, sign_off, submit_report, verify_pdf)
+from registry.services.reports.drafting import (add_directive, create_report,
+                                                default_recipients, submit_report)
+from registry.services.reports.sign_off import sign_off, verify_pdf
 from registry.timeutil import local_to_utc, local_today, utcnow
 
 TODAY = local_today()
@@ -89,11 +93,18 @@ def chairman(make_user):
     return make_user(Role.CHAIRMAN, full_name="Lê Văn Tiến")
 
 
-# The figure-module mechanism: this module is itself a DASHBOARD_FIGURE_MODULES entry.
+# The figures signal: this module answers it, as a feature would.
 def dashboard_figures(commune_id, start_day, end_day):
     """A stand-in for the paper-sheet feature's figures."""
     return [{"key": "sheets_collected", "label": "Phiếu giấy đã thu", "value": 17,
              "url": "/sheets/?status=collected"}]
+
+
+def only_these_figures(monkeypatch):
+    """The dashboard's extra rows come from this module alone."""
+    signal = signals.OrderedSignal()
+    signal.connect(dashboard_figures)
+    monkeypatch.setattr(signals, "dashboard_figures", signal)
 
 
 # --- dashboard -----------------------------------------------------------------------------------
@@ -131,7 +142,7 @@ def test_idle_venues_lists_the_people_to_chase(app, commune, data):
 
 def test_dashboard_page(app, client, auth, commune, data, clerk, monkeypatch):
     """The page: SVG chart without inline style, extra figures, links, audited personal data."""
-    monkeypatch.setattr(dashboard_service, "DASHBOARD_FIGURE_MODULES", (__name__,))
+    only_these_figures(monkeypatch)
     auth.login(clerk)
     response = client.get(f"/dashboard/?start={START}&end={TODAY}&days=3")
     assert response.status_code == 200
@@ -176,7 +187,7 @@ def test_drill_down_to_checkins_and_venues(app, client, auth, commune, data, cle
 @pytest.mark.parametrize("table", ["categories", "figures", "daily", "idle"])
 def test_exports(app, client, auth, commune, data, clerk, table, monkeypatch):
     """Every dashboard table exports to .xlsx with the same figures; exports are audited."""
-    monkeypatch.setattr(dashboard_service, "DASHBOARD_FIGURE_MODULES", (__name__,))
+    only_these_figures(monkeypatch)
     auth.login(clerk)
     response = client.get(f"/dashboard/export/{table}.xlsx?start={START}&end={TODAY}&days=3")
     assert response.status_code == 200
@@ -219,7 +230,7 @@ def signed_report(commune, clerk, chairman, today=None, **overrides):
     """A report submitted and signed off on `today`."""
     report = make_report(commune, clerk, **overrides)
     submit_report(report, clerk)
-    sign_off(report, chairman, today=today or date(2026, 3, 5))
+    sign_off(report, chairman, render_report_pdf, today=today or date(2026, 3, 5))
     db.session.commit()
     return report
 
@@ -502,7 +513,7 @@ def validate(pdf: bytes, cert):
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    from registry.services.signing import outside_event_loop
+    from registry.services.reports.signing import outside_event_loop
 
     root = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
@@ -515,7 +526,7 @@ def external_sign(pdf: bytes, p12: bytes, passphrase: bytes = b"mat-khau") -> by
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
-    from registry.services.signing import outside_event_loop
+    from registry.services.reports.signing import outside_event_loop
 
     signer = signers.SimpleSigner.load_pkcs12_data(p12, other_certs=[], passphrase=passphrase)
     out = io.BytesIO()
@@ -688,7 +699,7 @@ def test_sign_off_takes_the_next_number_when_it_was_just_taken(app, client, auth
                                                                data, clerk, chairman,
                                                                monkeypatch):
     """Two sign-offs at the same moment: the second one to commit gets the next number."""
-    from registry.services import reports as reports_service
+    from registry.services.reports import sign_off as reports_service
 
     report = make_report(commune, clerk)
     submit_report(report, clerk)

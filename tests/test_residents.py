@@ -13,9 +13,11 @@ from sqlalchemy import func, select
 from registry.extensions import db
 from registry.models import (AuditEvent, CardStatus, Checkin, CheckinSource, Job, JobStatus,
                              Resident, ResidentCard, Role)
-from registry.services.residents import (add_resident, card_url, checkin_ids_for_card,
-                                         dashboard_figures, find_card_by_token, issue_card,
-                                         issue_missing_cards, scan_card)
+from registry.services.residents.cards import (card_url, checkin_ids_for_card,
+                                               dashboard_figures, find_card_by_token,
+                                               issue_card, issue_missing_cards)
+from registry.services.residents.register import add_resident
+from registry.services.residents.scan import scan_card
 from registry.timeutil import local_today, utcnow
 from tests.pdfcheck import decode_qr, font_names, page_sizes_mm, page_texts
 
@@ -265,7 +267,9 @@ def test_scan_records_once_within_merge_minutes(app, commune, other_commune, mak
     assert checkin_ids_for_card(commune.id, card.number) == {
         i for i in db.session.scalars(select(Checkin.id).where(
             Checkin.resident_id == resident.id))}
-    figures = {f["key"]: f for f in dashboard_figures(commune.id, local_today(), local_today())}
+    with app.test_request_context():
+        figures = {f["key"]: f for f in dashboard_figures(commune.id, local_today(),
+                                                          local_today())}
     assert figures["residents_with_card"]["value"] == 1
     assert figures["cards_issued"]["value"] == 1
 
@@ -362,9 +366,9 @@ def test_scan_station_in_chromium(live_server, page):
 
 def test_card_job_runs_to_completion_with_progress(client, auth, commune, make_resident,
                                                    monkeypatch):
-    from registry.services import residents as service
+    from registry.pdf import cards
 
-    monkeypatch.setattr(service, "CARDS_PER_PART", 10)  # 25 cards → 3 parts
+    monkeypatch.setattr(cards, "CARDS_PER_PART", 10)  # 25 cards → 3 parts
     for i in range(25):
         make_resident(full_name=f"Cư Dân {i:02d}", village_id=commune.villages[i % 2].id)
     auth.login(make_resident.clerk)
@@ -386,15 +390,19 @@ def test_card_job_runs_to_completion_with_progress(client, auth, commune, make_r
 
 
 def test_failed_job_says_why(client, auth, commune, make_user):
-    from registry.jobs import JobError, enqueue, register_job
+    from registry import signals
+    from registry.services.jobs import JobError, JobKind, enqueue
 
     def broken(ctx, params):
         ctx.report(done=1, total=4)
         raise JobError("Không đọc được dữ liệu.")
 
-    register_job("test_broken", broken)
+    def broken_kind(_app):
+        return JobKind("test_broken", broken)
+
     user = make_user(Role.CLERK)
-    job = enqueue("test_broken", {}, user, "Thử")
+    with signals.job_kinds.connected_to(broken_kind):
+        job = enqueue("test_broken", {}, user, "Thử")
     assert job.status == JobStatus.FAILED and job.progress_done == 1
     auth.login(user)
     state = client.get(f"/jobs/{job.id}/progress").get_json()
@@ -425,10 +433,10 @@ def test_card_job_with_a_real_consumer(client, auth, commune, make_resident, mon
     """The job goes through huey's queue to a consumer worker and reports progress as it goes."""
     from huey.storage import MemoryStorage
 
-    from registry import jobs
-    from registry.services import residents as service
+    from registry import worker as jobs
+    from registry.pdf import cards
 
-    monkeypatch.setattr(service, "CARDS_PER_PART", 10)
+    monkeypatch.setattr(cards, "CARDS_PER_PART", 10)
     monkeypatch.setattr(jobs, "_worker_app", client.application)
     monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.2)
     for i in range(25):
@@ -467,7 +475,7 @@ def test_card_job_with_a_real_consumer(client, auth, commune, make_resident, mon
 
 
 def test_split_number_list():
-    from registry.services.residents import split_number_list
+    from registry.services.residents.cards import split_number_list
 
     assert split_number_list("038 080 001 111, 12\n000013;C1234567") == [
         "038080001111", "12", "000013", "C1234567"]
@@ -501,7 +509,7 @@ def test_print_by_list_and_by_village(client, auth, commune, make_resident):
 
 
 def test_job_page_survives_reload_and_old_files_go(client, auth, commune, make_user, app):
-    from registry.jobs import delete_old_job_files, jobs_dir
+    from registry.services.jobs import delete_old_job_files, jobs_dir
 
     user = make_user(Role.CLERK)
     running = Job(commune_id=commune.id, user_id=user.id, kind="resident_cards", title="Thẻ",
@@ -531,7 +539,7 @@ def test_job_page_survives_reload_and_old_files_go(client, auth, commune, make_u
 
 
 def test_demo_data(app):
-    from registry.services.demo import seed_demo
+    from registry.demo import seed_demo
 
     commune = seed_demo()
     db.session.commit()
@@ -547,7 +555,7 @@ def test_demo_data(app):
 def test_job_storage_is_sqlite_by_default_and_redis_when_configured(monkeypatch, tmp_path):
     from huey import RedisHuey, SqliteHuey
 
-    from registry import jobs
+    from registry import worker as jobs
 
     monkeypatch.delenv("HUEY_REDIS_URL", raising=False)
     monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(tmp_path))

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import io
 import time as time_module
-import sys
-import types
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -15,17 +13,28 @@ from registry.extensions import db
 from registry.models import (AuditEvent, CaseContact, CaseStatus, Checkin, CheckinDailyCount,
                              CheckinSource, PersonRequest, Role, SheetDestruction,
                              TimePrecision, TracingCase)
-from registry.services import retention, tracing
+from registry import signals
+from registry.services import retention
 from registry.services.checkins import record_checkin
 from registry.services.declarations import Declaration
-from registry.services.person_data import mask_id_number
+from registry.services.privacy import mask_id_number
+from registry.services.tracing import cases, search
 from registry.timeutil import local_to_utc, local_today, utcnow
+from registry.worker import purge_every_commune
 from tests.pdfcheck import font_names, page_sizes_mm, page_texts
 
 S, CARD, PAPER, OB = (CheckinSource.SELF_SCAN, CheckinSource.CARD_SCAN, CheckinSource.PAPER,
                       CheckinSource.ON_BEHALF)
 EXACT, APPROX, DATE_ONLY = TimePrecision.EXACT, TimePrecision.APPROXIMATE, TimePrecision.DATE_ONLY
 AN_ID = "038123456712"
+
+
+def only_receivers(monkeypatch, name: str, *receivers) -> None:
+    """The signal `name` answered by these receivers alone, for one test."""
+    signal = signals.OrderedSignal()
+    for receiver in receivers:
+        signal.connect(receiver, weak=False)
+    monkeypatch.setattr(signals, name, signal)
 
 
 def visit(point, source, name, local_dt, precision=EXACT, stay_minutes=None, **declared):
@@ -80,7 +89,7 @@ def _names(contacts):
 
 def test_person_search_finds_exactly_the_overlapping_people(scene, commune):
     day = scene["day"]
-    result = tracing.person_search(commune.id, "nguyen van an", "auto", day - timedelta(days=3),
+    result = search.person_search(commune.id, "nguyen van an", "auto", day - timedelta(days=3),
                                    day + timedelta(days=1))
     assert result.kind == "name"
     assert [v.checkin.id for v in result.visits] == [scene["index"].id, scene["index_paper"].id]
@@ -98,63 +107,59 @@ def test_person_search_finds_exactly_the_overlapping_people(scene, commune):
 
 def test_person_search_by_phone_id_and_window(scene, commune):
     day = scene["day"]
-    by_phone = tracing.person_search(commune.id, "0912 345 678", "auto", day, day)
+    by_phone = search.person_search(commune.id, "0912 345 678", "auto", day, day)
     assert by_phone.kind == "phone"
     assert [v.checkin.id for v in by_phone.visits] == [scene["index"].id]
-    by_id = tracing.person_search(commune.id, AN_ID, "auto", day, day + timedelta(days=1))
+    by_id = search.person_search(commune.id, AN_ID, "auto", day, day + timedelta(days=1))
     assert by_id.kind == "id" and len(by_id.visits) == 2
     # A window of 90 minutes each side reaches Vũ Thị Hà at 10:30 (checked out 09:20 + 90').
-    wide = tracing.person_search(commune.id, AN_ID, "id", day, day, window_minutes=90)
+    wide = search.person_search(commune.id, AN_ID, "id", day, day, window_minutes=90)
     assert "Vũ Thị Hà" in _names(wide.visits[0].contacts)
     # The reverse question from a contact: Bình's visit overlaps An's.
-    from_binh = tracing.person_search(commune.id, "038190000001", "id", day, day)
+    from_binh = search.person_search(commune.id, "038190000001", "id", day, day)
     assert "Nguyễn Văn An" in _names(from_binh.visits[0].contacts)
 
 
 def test_classify_query_rejects_bad_input():
-    with pytest.raises(tracing.SearchError):
-        tracing.classify_query("   ")
-    with pytest.raises(tracing.SearchError):
-        tracing.classify_query("a")
-    with pytest.raises(tracing.SearchError):
-        tracing.classify_query("12ab", "id")
-    assert tracing.classify_query("B1234567") == ("id", "B1234567")
-    assert tracing.classify_query("84 912 345 678") == ("phone", "+84912345678")
+    with pytest.raises(search.SearchError):
+        search.classify_query("   ")
+    with pytest.raises(search.SearchError):
+        search.classify_query("a")
+    with pytest.raises(search.SearchError):
+        search.classify_query("12ab", "id")
+    assert search.classify_query("B1234567") == ("id", "B1234567")
+    assert search.classify_query("84 912 345 678") == ("phone", "+84912345678")
 
 
 def test_venue_window_search(scene, commune):
     day = scene["day"]
     start = local_to_utc(datetime.combine(day, time(9, 30)))
     end = local_to_utc(datetime.combine(day, time(10, 0)))
-    at_point = tracing.venue_search(commune.id, scene["market"].id, scene["east"].id, start, end)
+    at_point = search.venue_search(commune.id, scene["market"].id, scene["east"].id, start, end)
     assert _names(at_point) == ["Phạm Thị Dung", "Trần Thị Bình"]
-    whole_venue = tracing.venue_search(commune.id, scene["market"].id, None,
+    whole_venue = search.venue_search(commune.id, scene["market"].id, None,
                                        local_to_utc(datetime.combine(day, time(9, 0))), end)
     assert _names(whole_venue) == ["Nguyễn Văn An", "Phạm Thị Dung", "Trần Thị Bình",
                                    "Đỗ Văn Giang"]
-    with pytest.raises(tracing.SearchError):
-        tracing.venue_search(commune.id, scene["market"].id, scene["gate"].id, start, end)
+    with pytest.raises(search.SearchError):
+        search.venue_search(commune.id, scene["market"].id, scene["gate"].id, start, end)
 
 
 def test_identity_expander_and_card_resolver_plug_in(scene, commune, monkeypatch):
     """Modules of other features link records and resolve card numbers."""
-    cards = types.ModuleType("fake_cards")
-    cards.checkin_ids_for_card = lambda commune_id, number: (
-        {scene["card"].id} if number == "TSN-0001" else set())
-    links = types.ModuleType("fake_links")
+    def checkin_ids_for_card(commune_id, card_number):
+        return {scene["card"].id} if card_number == "TSN-0001" else set()
+
     calls = []
 
-    def linked_checkin_ids(commune_id, ids):
-        calls.append(set(ids))
-        return {scene["late"].id} if scene["card"].id in ids else set()
+    def linked_checkin_ids(commune_id, checkin_ids):
+        calls.append(set(checkin_ids))
+        return {scene["late"].id} if scene["card"].id in checkin_ids else set()
 
-    links.linked_checkin_ids = linked_checkin_ids
-    monkeypatch.setitem(sys.modules, "fake_cards", cards)
-    monkeypatch.setitem(sys.modules, "fake_links", links)
-    monkeypatch.setattr(tracing, "CARD_RESOLVER_MODULES", ("fake_cards",))
-    monkeypatch.setattr(tracing, "IDENTITY_EXPANDER_MODULES", ("fake_links",))
+    only_receivers(monkeypatch, "card_checkin_ids", checkin_ids_for_card)
+    only_receivers(monkeypatch, "linked_checkin_ids", linked_checkin_ids)
     day = scene["day"]
-    result = tracing.person_search(commune.id, " tsn-0001 ", "card", day, day)
+    result = search.person_search(commune.id, " tsn-0001 ", "card", day, day)
     assert result.kind == "card"
     assert {v.checkin.id for v in result.visits} == {scene["card"].id, scene["late"].id}
     assert [v.is_linked for v in result.visits] == [False, True]
@@ -253,8 +258,8 @@ def test_case_form_errors_and_close(client, auth, make_user):
 def test_f1_list_pdf_and_xlsx(client, auth, make_user, scene, commune):
     auth.login(make_user(Role.TRACER))
     case = _open_case(client, label="BN <b>999</b>")
-    tracing.hold_checkins(case, {scene["card"].id, scene["paper_day"].id})
-    tracing.add_contacts(case, None, {scene["card"].id, scene["paper_day"].id},
+    cases.hold_checkins(case, {scene["card"].id, scene["paper_day"].id})
+    cases.add_contacts(case, None, {scene["card"].id, scene["paper_day"].id},
                          {scene["paper_day"].id})
     db.session.commit()
     pdf = client.get(f"/tracing/cases/{case.id}/f1.pdf")
@@ -301,21 +306,22 @@ def old_scene(scene, commune):
             for i, src in enumerate((S, CARD, PAPER, OB, PAPER))]
     olds.append(visit(gate, PAPER, "Người rất cũ", datetime.combine(
         old - timedelta(days=10), time(7)), precision=APPROX))
-    case = tracing.create_case(commune.id, None, index_label="BN 1", index_date=old,
+    case = cases.create_case(commune.id, None, index_label="BN 1", index_date=old,
                                index_date_kind="onset", notes=None)
-    tracing.hold_checkins(case, {olds[0].id, olds[2].id})
+    cases.hold_checkins(case, {olds[0].id, olds[2].id})
     db.session.commit()
     return {**scene, "olds": olds, "case": case}
 
 
 def test_purge_keeps_counts_and_held_data(old_scene, commune, runner, monkeypatch):
     olds, case = [o.id for o in old_scene["olds"]], old_scene["case"]
-    hook = types.ModuleType("fake_purge_hook")
     hook_calls = []
-    hook.purge_personal_data = lambda cid, cutoff, held: hook_calls.append(
-        (cid, cutoff, set(held))) or 7
-    monkeypatch.setitem(sys.modules, "fake_purge_hook", hook)
-    monkeypatch.setattr(retention, "PURGE_HOOK_MODULES", ("fake_purge_hook",))
+
+    def fake_purge_hook(cid, *, cutoff_utc, held_checkin_ids):
+        hook_calls.append((cid, cutoff_utc, set(held_checkin_ids)))
+        return 7
+
+    only_receivers(monkeypatch, "purge_personal_data", fake_purge_hook)
     before = _figures(commune.id)
     live_before = db.session.scalar(select(func.count()).select_from(Checkin))
     result = runner.invoke(args=["purge"])
@@ -337,10 +343,10 @@ def test_purge_keeps_counts_and_held_data(old_scene, commune, runner, monkeypatc
     assert retention.purge_commune(commune).checkins_deleted == 0
     assert _figures(commune.id) == before
     # Closing the case ends the hold: the next purge takes the rest, counts still equal.
-    tracing.set_case_status(db.session.get(TracingCase, case.id), CaseStatus.CLOSED)
+    cases.set_case_status(db.session.get(TracingCase, case.id), CaseStatus.CLOSED)
     db.session.commit()
-    monkeypatch.setattr(retention, "PURGE_HOOK_MODULES", ())
-    assert retention.run_daily_purge()[0].checkins_deleted == 2
+    only_receivers(monkeypatch, "purge_personal_data")
+    assert purge_every_commune()[0].checkins_deleted == 2
     assert _figures(commune.id) == before
     assert not {olds[0], olds[2]} & set(db.session.scalars(select(Checkin.id)))
 
@@ -456,9 +462,9 @@ def test_person_finds_exports_corrects_and_deletes_own_data(client, auth, make_u
 
 def test_person_delete_keeps_records_held_by_an_open_case(client, auth, make_user, scene,
                                                           commune):
-    case = tracing.create_case(commune.id, None, index_label="BN 7", index_date=local_today(),
+    case = cases.create_case(commune.id, None, index_label="BN 7", index_date=local_today(),
                                index_date_kind="onset", notes=None)
-    tracing.hold_checkins(case, {scene["index"].id})
+    cases.hold_checkins(case, {scene["index"].id})
     db.session.commit()
     auth.login(make_user(Role.ADMIN))
     query = {"q": AN_ID, "kind": "id", "reference": "Yêu cầu xóa"}
@@ -573,12 +579,12 @@ def test_a_shared_name_asks_which_person(client, auth, make_user, scene, commune
     namesake = visit(scene["west"], OB, "Nguyễn Văn An", datetime.combine(day, time(9, 10)),
                      phone="+84977000111", birth_year=1990)
     db.session.commit()
-    result = tracing.person_search(commune.id, "Nguyễn Văn An", "auto", day, day)
+    result = search.person_search(commune.id, "Nguyễn Văn An", "auto", day, day)
     assert result.visits == []
     assert sorted((c.phone, c.visit_count) for c in result.candidates) == [
         ("+84912345678", 1), ("+84977000111", 1)]
     assert {c.query for c in result.candidates} == {("id", AN_ID), ("phone", "+84977000111")}
-    both = tracing.person_search(commune.id, "Nguyễn Văn An", "auto", day, day,
+    both = search.person_search(commune.id, "Nguyễn Văn An", "auto", day, day,
                                  all_namesakes=True)
     assert {v.checkin.id for v in both.visits} == {scene["index"].id, namesake.id}
     auth.login(make_user(Role.TRACER))
@@ -652,7 +658,7 @@ def test_retention_page_lists_printed_batches_due_for_destruction(client, auth, 
     """Printed paper (custody kept by the paper feature) shows on the retention page once its
     retention period after collection has passed."""
     from registry.models import FormKind
-    from registry.services.paper import collect_batch, create_batch
+    from registry.services.paper.custody import collect_batch, create_batch
 
     clerk = make_user(Role.CLERK)
     point = make_venue(name="Chợ Đầu mối").points[0]

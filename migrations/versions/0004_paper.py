@@ -1,7 +1,7 @@
 """Paper path: printed batches, their sheets, keyed lines and same-person links.
 
 Revision ID: 0004_paper
-Revises: 0001_foundation
+Revises: 0003_posters
 Create Date: 2026-11-22 05:02:22.357763
 
 """

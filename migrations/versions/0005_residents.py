@@ -1,7 +1,7 @@
 """Residents, resident cards, background jobs; card scans on checkins (resident_id, card_id)
 
 Revision ID: 0005_residents
-Revises: 0001_foundation
+Revises: 0004_paper
 Create Date: 2026-11-22 04:51:38.727813
 
 """

@@ -2,7 +2,7 @@
 signing material (issue 6).
 
 Revision ID: 0006_reports
-Revises: 0001_foundation
+Revises: 0005_residents
 Create Date: 2026-11-22 05:03:08.241619
 
 """

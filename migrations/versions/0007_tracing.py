@@ -1,7 +1,7 @@
 """Tracing: cases, holds, F1 contacts, paper destruction, person requests; audit append-only.
 
 Revision ID: 0007_tracing
-Revises: 0001_foundation
+Revises: 0006_reports
 Create Date: 2026-11-22 04:55:01.058720
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 # The audit trail refuses UPDATE and DELETE in the database itself (same SQL as
-# registry.models.tracing, repeated so this revision never changes with the code).
+# registry.models.audit, repeated so this revision never changes with the code).
 AUDIT_TRIGGERS = {
     "sqlite": [
         "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "

@@ -52,3 +52,16 @@ class BaseForm(FlaskForm):
         for field in self._fields.values():
             field.errors = [gettext(e) if isinstance(e, str) else e for e in field.errors]
         return ok
+
+
+class ActionForm(BaseForm):
+    """A button that changes something (withdraw, confirm, settle …): only its CSRF token; any
+    choice it carries is read by the view."""
+
+
+def int_or_none(value):
+    """A select field's coerce: the number chosen, or None for the empty choice."""
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None

@@ -7,20 +7,22 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectCh
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError
 
-from registry.forms import BaseForm
-from registry.forms.declaration import DeclarationForm
+from registry.forms import BaseForm, int_or_none
+from registry.forms.declarations import DeclarationForm
 from registry.forms.validators import IdNumber, VietnamesePhone
-from registry.forms.venue import _int_or_none
-from registry.services.identity import cccd_warnings
-from registry.services.paper import (MAX_SHEETS_PER_BATCH, LineValues, parse_day, parse_sex,
-                                     parse_time, parse_year, parse_yes_no)
+from registry.idnumbers import cccd_warnings
+from registry.models import DoubleEntry
+from registry.services.declarations import parse_sex
+from registry.services.paper.custody import MAX_SHEETS_PER_BATCH
+from registry.services.paper.handwriting import parse_day, parse_time, parse_year, parse_yes_no
+from registry.services.paper.keying import LineValues
 from registry.timeutil import local_today
 
 
 class BatchForm(BaseForm):
     """Print N sheets of a form for one check-in point."""
 
-    point_id = SelectField(_l("Venue and check-in point"), coerce=_int_or_none,
+    point_id = SelectField(_l("Venue and check-in point"), coerce=int_or_none,
                            validators=[DataRequired(message=_l("Choose a check-in point."))])
     kind = RadioField(_l("Form"), choices=[
         SelectChoice("log", _l("Visitor log sheet (A4 landscape, 15 rows)")),
@@ -35,9 +37,7 @@ class BatchForm(BaseForm):
         NumberRange(min=1, max=MAX_SHEETS_PER_BATCH,
                     message=_l("Between 1 and %(max)s sheets.", max=MAX_SHEETS_PER_BATCH))])
     double_entry = RadioField(_l("Double entry"), choices=[
-        SelectChoice("none", _l("No: keyed once")),
-        SelectChoice("full", _l("Every sheet is keyed twice")),
-        SelectChoice("sample", _l("A random share of sheets is keyed twice"))], default="none",
+        SelectChoice(value, label) for value, label in DoubleEntry.choices()], default="none",
         validators=[InputRequired(message=_l("Choose one."))])
     sample_percent = IntegerField(_l("Share re-keyed (%)"), default=10, validators=[
         Optional(), NumberRange(min=1, max=100, message=_l("Between 1 and 100 per cent."))])
@@ -248,14 +248,10 @@ def line_form(questions, *, is_slip: bool, max_lines: int, printed_on, **kwargs)
     return SheetLineForm(**kwargs)
 
 
-class SettleForm(BaseForm):
-    """Only for its CSRF token: the reviewer's choices are read field by field."""
-
-
 class OnBehalfForm(DeclarationForm):
     """A declaration typed by staff for a visitor: where and when, then the usual fields."""
 
-    point_id = SelectField(_l("Venue and check-in point"), coerce=_int_or_none,
+    point_id = SelectField(_l("Venue and check-in point"), coerce=int_or_none,
                            validators=[DataRequired(message=_l("Choose a check-in point."))])
     time_in = StringField(_l("Time of the visit (blank: now)"), validators=[Length(max=10)],
                           render_kw={"placeholder": "8h30"})
@@ -263,7 +259,3 @@ class OnBehalfForm(DeclarationForm):
     def validate_time_in(self, field):
         """8h30, 08:30, 830 or blank."""
         self._time_in = _parse_into(field, parse_time)
-
-
-class LinkDecisionForm(BaseForm):
-    """Only for its CSRF token."""

@@ -13,7 +13,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 
 from registry.forms import BaseForm
 from registry.models import SignerKind
-from registry.services.reports import nfc_lines
+from registry.services.reports.drafting import nfc_lines
 
 MAX_PERIOD_DAYS = 366
 
@@ -29,29 +29,6 @@ class MultilineForm(BaseForm):
                 filters = list(unbound_field.kwargs.get("filters", [])) + [nfc_lines]
                 return unbound_field.bind(form=form, filters=filters, **options)
             return super().bind_field(form, unbound_field, options)
-
-
-class PeriodForm(BaseForm):
-    """The dashboard's period (GET, no CSRF) and the idle-venue window."""
-
-    class Meta:
-        """Form options."""
-        csrf = False
-
-    start = DateField(_l("From"), validators=[
-        InputRequired(message=_l("Enter the first day of the period."))])
-    end = DateField(_l("To"), validators=[
-        InputRequired(message=_l("Enter the last day of the period."))])
-    days = IntegerField(_l("No check-in for (days)"), default=7, validators=[
-        Optional(), NumberRange(min=1, max=365, message=_l("Between 1 and 365 days."))])
-
-    def validate_end(self, field):
-        """The period runs forward and covers at most a year."""
-        if self.start.data and field.data:
-            if field.data < self.start.data:
-                raise ValidationError(_l("The last day must not be before the first day."))
-            if field.data - self.start.data > timedelta(days=MAX_PERIOD_DAYS - 1):
-                raise ValidationError(_l("A period covers at most 366 days."))
 
 
 def _text(label, max_len=5000):
@@ -92,11 +69,9 @@ class ReportForm(MultilineForm):
         super().__init__(*args, **kwargs)
         chairman = getattr(commune, "chairman_name", None) or ""
         vice = getattr(commune, "vice_chairman_name", None) or ""
-        self.signer_kind.choices = [
-            SelectChoice(SignerKind.CHAIRMAN.value, f"{_l('Chairman')} {chairman}".strip()),
-            SelectChoice(SignerKind.VICE_CHAIRMAN.value,
-                         f"{_l('Vice-chairman, for the chairman (KT. CHỦ TỊCH)')} {vice}".strip()),
-        ]
+        names = {SignerKind.CHAIRMAN: chairman, SignerKind.VICE_CHAIRMAN: vice}
+        self.signer_kind.choices = [SelectChoice(kind.value, f"{kind.label} {names[kind]}".strip())
+                                    for kind in SignerKind]
         self._commune = commune
 
     def validate_period_end(self, field):

@@ -1,21 +1,24 @@
-"""Resident register forms: add/edit, import, card actions, printing a selection."""
+"""Resident register forms: add/edit, card actions, printing a selection; the spreadsheet
+import, whose rows go through the same resident form."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
+from sqlalchemy import select
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from registry.forms import BaseForm
+from registry.extensions import db
+from registry.forms import BaseForm, int_or_none
+from registry.forms.imports import RowForm, empty_cells, read_table, take_form_errors
 from registry.forms.validators import IdNumber, VietnamesePhone
-from registry.services.residents import parse_birth
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
+from registry.models import Resident, Sex
+from registry.services.communes import villages_for
+from registry.services.declarations import parse_sex
+from registry.services.imports import ImportResult
+from registry.services.residents.register import parse_birth
+from registry.text import fold
 
 
 class BirthField(StringField):
@@ -25,6 +28,7 @@ class BirthField(StringField):
     day = None
 
     def pre_validate(self, form):
+        self.year = self.day = None
         if not self.data:
             return
         parsed = parse_birth(self.data)
@@ -45,7 +49,7 @@ class ResidentForm(BaseForm):
     sex = SelectField(_l("Sex"), validators=[DataRequired(message=_l("Choose the sex."))])
     id_number = StringField(_l("ID number (CCCD)"), validators=[Optional(), IdNumber()])
     phone = StringField(_l("Phone"), validators=[Optional(), VietnamesePhone()])
-    village_id = SelectField(_l("Village / residential group"), coerce=_int_or_none,
+    village_id = SelectField(_l("Village / residential group"), coerce=int_or_none,
                              validators=[DataRequired(message=_l("Choose the village."))])
     address = StringField(_l("Address"), validators=[
         Optional(), Length(max=255, message=_l("At most 255 characters."))],
@@ -72,7 +76,7 @@ class PrintCardsForm(BaseForm):
     """Which cards to print on A4 sheets."""
 
     scope = SelectField(_l("Print"), validators=[DataRequired(message=_l("Choose what to print."))])
-    village_id = SelectField(_l("Village / residential group"), coerce=_int_or_none,
+    village_id = SelectField(_l("Village / residential group"), coerce=int_or_none,
                              validators=[Optional()])
     numbers = TextAreaField(_l("Card numbers or ID numbers"), validators=[
         Optional(), Length(max=20000, message=_l("At most 20000 characters."))],
@@ -90,3 +94,111 @@ class PrintCardsForm(BaseForm):
                 str(_l("Enter at least one card number or ID number."))]
             ok = False
         return ok
+
+
+def fill_resident_choices(form: ResidentForm, commune_id: int) -> None:
+    """Sexes and the commune's villages as the form's choices."""
+    form.sex.choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(value, label) for value, label in Sex.choices()]
+    form.village_id.choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(v.id, v.name) for v in villages_for(commune_id)]
+
+
+# --- the spreadsheet import ------------------------------------------------------------------
+
+IMPORT_COLUMNS = (
+    ("full_name", _l("Full name")),
+    ("birth", _l("Year or date of birth")),
+    ("sex", _l("Sex")),
+    ("id_number", _l("ID number")),
+    ("phone", _l("Phone")),
+    ("village", _l("Village / residential group")),
+    ("address", _l("Address")),
+)
+IMPORT_REQUIRED = ("full_name", "birth", "sex", "village")
+# Headers people write in their own lists (folded), besides the template's.
+HEADER_ALIASES = {
+    "ho ten": "full_name", "ho va ten": "full_name", "name": "full_name",
+    "nam sinh": "birth", "ngay sinh": "birth", "ngay thang nam sinh": "birth",
+    "date of birth": "birth", "year of birth": "birth",
+    "gioi": "sex", "gender": "sex",
+    "cccd": "id_number", "cmnd": "id_number", "so cccd": "id_number", "cccd/cmnd": "id_number",
+    "so giay to": "id_number", "so dinh danh ca nhan": "id_number",
+    "so dien thoai": "phone", "sdt": "phone", "dt": "phone",
+    "thon": "village", "to dan pho": "village", "thon/to": "village", "thon, to dan pho": "village",
+    "village": "village",
+}
+FIELD_COLUMNS = {"full_name": "full_name", "birth": "birth", "sex": "sex",
+                 "id_number": "id_number", "phone": "phone", "village_id": "village",
+                 "address": "address"}
+
+
+def import_header() -> list[str]:
+    """The header row of the import template, in the user's language."""
+    return [str(label) for _key, label in IMPORT_COLUMNS]
+
+
+def _cell_message(column: str, value: str) -> str | None:
+    if column == "birth":
+        return _("\"%(value)s\" is not a year (1980) or a date (05/03/1980) of birth.",
+                 value=value)
+    if column == "phone":
+        return _("\"%(value)s\" is not a phone number.", value=value)
+    return None
+
+
+def parse_resident_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
+    """Check every row with the resident form and against the commune's villages and register;
+    nothing is written."""
+    table, data = read_table(rows, IMPORT_COLUMNS, IMPORT_REQUIRED, aliases=HEADER_ALIASES,
+                             header_help=_(
+        "The first row must hold the column names of the template (at least: full name, "
+        "year or date of birth, sex, village). Download the template and copy your data "
+        "into it."), empty_help=_("The file has no resident rows."))
+    if data is None:
+        return table
+    villages = {fold(v.name): v for v in villages_for(commune_id)}
+    labels = {key: str(label) for key, label in IMPORT_COLUMNS}
+    known_ids = set(db.session.scalars(select(Resident.id_number).where(
+        Resident.commune_id == commune_id, Resident.id_number.is_not(None))))
+    form = ResidentForm(formdata=None, meta={"csrf": False})
+    fill_resident_choices(form, commune_id)
+    checker = RowForm(form)
+    seen_ids: dict[str, int] = {}
+    for row in data:
+        values = row.values
+        skip = empty_cells(row, IMPORT_REQUIRED, labels)
+        try:
+            sex = parse_sex(values.get("sex"))
+        except ValueError:
+            sex = None
+            row.errors.append((labels["sex"], _(
+                "Write Nam, Nữ or Khác, not \"%(value)s\".", value=values["sex"])))
+            skip.add("sex")
+        village = villages.get(fold(values["village"])) if values.get("village") else None
+        if values.get("village") and village is None:
+            row.errors.append((labels["village"], _(
+                "Unknown village \"%(value)s\": add it to the commune's list first.",
+                value=values["village"])))
+            skip.add("village")
+        checker.check({
+            "full_name": values.get("full_name", ""), "birth": values.get("birth", ""),
+            "sex": sex or "", "id_number": values.get("id_number", ""),
+            "phone": values.get("phone", ""), "village_id": str(village.id) if village else "",
+            "address": values.get("address", "")})
+        take_form_errors(row, checker, FIELD_COLUMNS, labels, skip, _cell_message)
+        id_number = form.id_number.data if "id_number" not in checker.errors() else None
+        if id_number in known_ids:
+            row.errors.append((labels["id_number"], _(
+                "A resident with this ID number is already in the register.")))
+        elif id_number in seen_ids:
+            row.errors.append((labels["id_number"], _(
+                "The same ID number is already on row %(line)s.", line=seen_ids[id_number])))
+        elif id_number:
+            seen_ids[id_number] = row.line
+        row.cleaned = {
+            "full_name": form.full_name.data, "birth_year": form.birth.year,
+            "birth_date": form.birth.day, "sex": form.sex.data, "id_number": id_number,
+            "phone": form.phone.data or None, "village_id": form.village_id.data,
+            "address": form.address.data or None}
+    return ImportResult(rows=data)

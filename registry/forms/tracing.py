@@ -1,5 +1,7 @@
-"""Forms of tracing, cases, retention, the audit log and a person's own data."""
+"""Forms of tracing: a case, the person and venue searches, an F1 contact's follow-up."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (DateField, IntegerField, SelectChoice, SelectField, StringField,
@@ -8,7 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.validators import ValidationError
 
 from registry.forms import BaseForm
-from registry.forms.validators import IdNumber, VietnamesePhone
+from registry.models import FollowUp
+from registry.timeutil import local_today
 
 QUERY_KINDS = (
     ("auto", _l("Recognise automatically")),
@@ -18,29 +21,7 @@ QUERY_KINDS = (
     ("card", _l("Resident card number")),
 )
 
-FOLLOW_UP_LABELS = {
-    "pending": _l("Not yet contacted"),
-    "contacted": _l("Contacted"),
-    "isolating": _l("Isolating at home"),
-    "tested_negative": _l("Tested negative"),
-    "tested_positive": _l("Tested positive"),
-    "released": _l("Follow-up ended"),
-}
-
 DATE_KIND_LABELS = {"onset": _l("Date of onset"), "test": _l("Date of positive test")}
-
-SOURCE_LABELS = {
-    "self_scan": _l("Self-scan"),
-    "card_scan": _l("Card scan"),
-    "paper": _l("Paper"),
-    "on_behalf": _l("On behalf"),
-}
-
-PRECISION_LABELS = {
-    "exact": _l("Exact time"),
-    "approximate": _l("Approximate time"),
-    "date_only": _l("Date only"),
-}
 
 
 def _choices(pairs):
@@ -62,8 +43,6 @@ class CaseForm(BaseForm):
 
     def validate_index_date(self, field):
         """A date of onset or test cannot be in the future."""
-        from registry.timeutil import local_today
-
         if field.data and field.data > local_today():
             raise ValidationError(_l("The date cannot be in the future."))
 
@@ -107,8 +86,6 @@ class VenueSearchForm(BaseForm):
 
     def validate_time_to(self, field):
         """The window ends after it starts and lasts at most 7 days."""
-        from datetime import datetime
-
         if None in (self.day_from.data, self.time_from.data, self.day_to.data, field.data):
             return
         start = datetime.combine(self.day_from.data, self.time_from.data)
@@ -122,66 +99,6 @@ class VenueSearchForm(BaseForm):
 class ContactForm(BaseForm):
     """An F1 contact's follow-up."""
 
-    follow_up = SelectField(_l("Follow-up"), choices=_choices(FOLLOW_UP_LABELS))
+    follow_up = SelectField(_l("Follow-up"), choices=_choices(FollowUp.choices()))
     notes = StringField(_l("Notes"), validators=[
         Optional(), Length(max=500, message=_l("At most 500 characters."))])
-
-
-class DestroyForm(BaseForm):
-    """How the paper was destroyed."""
-
-    method = StringField(_l("How and in whose presence"), validators=[
-        DataRequired(message=_l("Say how the paper was destroyed.")),
-        Length(max=200, message=_l("At most 200 characters."))],
-        description=_l("For example: shredded at the commune office, witnessed by …"))
-
-
-class PersonLookupForm(BaseForm):
-    """Find a person's data (read from the query string)."""
-
-    q = StringField(_l("Name, phone or ID number"), validators=[
-        DataRequired(message=_l("Enter a name, phone or ID number.")),
-        Length(max=120, message=_l("At most 120 characters."))])
-    kind = SelectField(_l("Search by"), choices=_choices(QUERY_KINDS[:4]), default="auto")
-
-
-class PersonRequestForm(BaseForm):
-    """The request a person made (export or delete)."""
-
-    reference = StringField(_l("Request (form, date, how the person was identified)"),
-                            validators=[
-        DataRequired(message=_l("Describe the request, for example: application of 12/03, "
-                                "CCCD checked.")),
-        Length(max=255, message=_l("At most 255 characters."))])
-
-
-class CorrectionForm(PersonRequestForm):
-    """Correct one record at the person's request."""
-
-    full_name = StringField(_l("Full name"), validators=[
-        DataRequired(message=_l("Enter the full name.")),
-        Length(max=120, message=_l("At most 120 characters."))])
-    birth_year = IntegerField(_l("Year of birth"), validators=[
-        Optional(), NumberRange(min=1900, max=2100, message=_l("Enter a year such as 1985."))])
-    sex = SelectField(_l("Sex"), choices=[SelectChoice("", "—"), SelectChoice("male", _l("Male")),
-                                          SelectChoice("female", _l("Female")),
-                                          SelectChoice("other", _l("Other"))])
-    id_number = StringField(_l("ID number"), validators=[Optional(), IdNumber()])
-    phone = StringField(_l("Phone"), validators=[Optional(), VietnamesePhone()])
-    email = StringField(_l("Email"), validators=[
-        Optional(), Length(max=120, message=_l("At most 120 characters."))])
-    province = StringField(_l("Province"), validators=[
-        Optional(), Length(max=120, message=_l("At most 120 characters."))])
-    ward = StringField(_l("Commune / ward"), validators=[
-        Optional(), Length(max=120, message=_l("At most 120 characters."))])
-    address = StringField(_l("Address"), validators=[
-        Optional(), Length(max=255, message=_l("At most 255 characters."))])
-
-
-class AuditFilterForm(BaseForm):
-    """Filters of the audit log (read from the query string)."""
-
-    user = SelectField(_l("User"), validators=[Optional()])
-    action = SelectField(_l("Action"), validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])

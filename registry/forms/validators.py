@@ -1,11 +1,10 @@
 """Field validators with Vietnamese messages for phones, ID numbers and years."""
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
+from registry.idnumbers import normalise_id_number
 from registry.phones import PhoneError, parse_phone
 
 
@@ -16,6 +15,7 @@ class VietnamesePhone:
         self.message = message or _l("Enter a phone number, for example 0912 345 678.")
 
     def __call__(self, form, field):
+        field.warnings = []  # a form object is reused for every row of an import
         if not field.data:
             field.data = None
             return
@@ -29,9 +29,6 @@ class VietnamesePhone:
                                  "please check it.")]
 
 
-ID_NUMBER = re.compile(r"^(\d{9}|\d{12}|[A-Z]\d{7,8})$")
-
-
 class IdNumber:
     """CCCD (12 digits), old CMND (9 digits) or a passport number (letter + 7–8 digits)."""
 
@@ -43,7 +40,7 @@ class IdNumber:
         if not field.data:
             field.data = None
             return
-        value = re.sub(r"[\s.-]", "", field.data).upper()
-        if not ID_NUMBER.match(value):
+        value = normalise_id_number(field.data)
+        if value is None:
             raise ValidationError(self.message)
         field.data = value

@@ -1,64 +1,32 @@
-"""The database models, one module per aggregate; importing this package registers them all."""
+"""The database models, one module per feature; importing this package registers them all."""
 from registry.models.audit import AuditEvent
-from registry.models.checkin import Checkin, CheckinDailyCount, CheckinSource, TimePrecision
-from registry.models.commune import Commune, Village
-from registry.models.declaration import DeclarationQuestion
-from registry.models.poster import RetiredPointToken
-from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, LinkStatus, PaperBatch,
-                                   PaperLine, PaperSheet, PersonLink, SheetStatus)
-from registry.models.job import Job, JobStatus
-from registry.models.resident import CardStatus, Resident, ResidentCard
-from registry.models.report import (OutgoingDocument, Report, ReportDirective, ReportStatus,
-                                    SignerKind, SigningMaterial)
+from registry.models.checkins import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSource,
+                                      TimePrecision)
+from registry.models.communes import Commune, Village
+from registry.models.declarations import DeclarationQuestion, Sex
+from registry.models.jobs import Job, JobStatus
+from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, PaperBatch, PaperLine,
+                                   PaperSheet, SheetStatus)
+from registry.models.person_links import LinkReason, LinkStatus, PersonLink
+from registry.models.posters import RetiredPointToken
+from registry.models.privacy import PersonRequest
+from registry.models.reports import (OutgoingDocument, Report, ReportDirective, ReportStatus,
+                                     SignerKind, SigningMaterial)
+from registry.models.residents import CardStatus, Resident, ResidentCard
+from registry.models.retention import SheetDestruction
 from registry.models.tracing import (CaseContact, CaseHold, CaseSearch, CaseStatus, FollowUp,
-                                     PersonRequest, SheetDestruction, TracingCase)
-from registry.models.user import Role, User
-from registry.models.venue import CheckinPoint, Venue, VenueCategory, VenueStatus
+                                     TracingCase)
+from registry.models.users import Role, User
+from registry.models.venues import Venue, VenueCategory, VenueStatus
 
 __all__ = [
     "AuditEvent",
-    "Checkin",
-    "CheckinDailyCount",
-    "CheckinPoint",
-    "CheckinSource",
-    "Commune",
-    "DeclarationQuestion",
-    "RetiredPointToken",
-    "OutgoingDocument",
-    "Report",
-    "ReportDirective",
-    "ReportStatus",
-    "SignerKind",
-    "SigningMaterial",
-    "Role",
-    "TimePrecision",
-    "User",
-    "Venue",
-    "VenueCategory",
-    "VenueStatus",
-    "Village",
-    # paper
-    "BatchStatus",
-    "DoubleEntry",
-    "FormKind",
-    "LinkStatus",
-    "PaperBatch",
-    "PaperLine",
-    "PaperSheet",
-    "PersonLink",
-    "SheetStatus",
-    "CardStatus",
-    "Job",
-    "JobStatus",
-    "Resident",
-    "ResidentCard",
-    # tracing
-    "CaseContact",
-    "CaseHold",
-    "CaseSearch",
-    "CaseStatus",
-    "FollowUp",
-    "PersonRequest",
-    "SheetDestruction",
-    "TracingCase",
+    "BatchStatus", "CardStatus", "CaseContact", "CaseHold", "CaseSearch", "CaseStatus",
+    "Checkin", "CheckinDailyCount", "CheckinPoint", "CheckinSource", "Commune",
+    "DeclarationQuestion", "DoubleEntry", "FollowUp", "FormKind", "Job", "JobStatus",
+    "LinkReason", "LinkStatus", "OutgoingDocument", "PaperBatch", "PaperLine", "PaperSheet",
+    "PersonLink", "PersonRequest", "Report", "ReportDirective", "ReportStatus", "Resident",
+    "ResidentCard", "RetiredPointToken", "Role", "Sex", "SheetDestruction", "SheetStatus",
+    "SignerKind", "SigningMaterial", "TimePrecision", "TracingCase", "User", "Venue",
+    "VenueCategory", "VenueStatus", "Village",
 ]

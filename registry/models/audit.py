@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import DDL, JSON, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
@@ -31,3 +31,33 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"
+
+
+# The audit trail is insert-only in the database too, not just in the application: triggers
+# refuse UPDATE and DELETE (also created by migration 0007_tracing for migrated databases).
+AUDIT_TRIGGERS = {
+    "sqlite": [
+        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'audit_events is append-only'; END $$",
+        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events "
+        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+    ],
+}
+AUDIT_TRIGGERS_DROP = {
+    "sqlite": ["DROP TRIGGER IF EXISTS audit_events_no_update",
+               "DROP TRIGGER IF EXISTS audit_events_no_delete"],
+    "postgresql": ["DROP TRIGGER IF EXISTS audit_events_no_update ON audit_events",
+                   "DROP FUNCTION IF EXISTS audit_events_append_only()"],
+}
+
+for _dialect, _statements in AUDIT_TRIGGERS.items():
+    for _sql in _statements:
+        event.listen(AuditEvent.__table__, "after_create",
+                     DDL(_sql).execute_if(dialect=_dialect))

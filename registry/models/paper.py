@@ -1,61 +1,51 @@
-"""The paper path: printed batches of sheets, their keyed lines, and links between people."""
+"""The paper path: printed batches of sheets, their sheets and the lines keyed from them."""
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
+from registry.models.base import LabelledEnum, enum_type
 from registry.timeutil import utcnow
 
 
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-
-
-class FormKind(str, enum.Enum):
+class FormKind(LabelledEnum):
     """The two printed forms: a declaration slip (one person) or a visitor log sheet (15 rows)."""
 
-    SLIP = "slip"
-    LOG = "log"
+    SLIP = "slip", _l("Declaration slip")
+    LOG = "log", _l("Visitor log sheet")
 
 
-class BatchStatus(str, enum.Enum):
+class BatchStatus(LabelledEnum):
     """Where a batch of printed sheets is in its custody chain, in order."""
 
-    PRINTED = "printed"
-    HANDED = "handed"
-    COLLECTED = "collected"
-    KEYED = "keyed"
-    VERIFIED = "verified"
-    DESTROYED = "destroyed"
+    PRINTED = "printed", _l("Printed")
+    HANDED = "handed", _l("At the venue")
+    COLLECTED = "collected", _l("Collected")
+    KEYED = "keyed", _l("Keyed")
+    VERIFIED = "verified", _l("Verified")
+    DESTROYED = "destroyed", _l("Destroyed")
 
 
-class DoubleEntry(str, enum.Enum):
+class DoubleEntry(LabelledEnum):
     """Whether a batch is keyed twice: never, every sheet, or a random share of sheets."""
 
-    NONE = "none"
-    FULL = "full"
-    SAMPLE = "sample"
+    NONE = "none", _l("No: keyed once")
+    FULL = "full", _l("Every sheet is keyed twice")
+    SAMPLE = "sample", _l("A random share of sheets is keyed twice")
 
 
-class SheetStatus(str, enum.Enum):
+class SheetStatus(LabelledEnum):
     """A sheet is blank until keying starts, keyed when its keyer finishes, then verified."""
 
-    BLANK = "blank"
-    KEYING = "keying"
-    KEYED = "keyed"
-    VERIFIED = "verified"
-
-
-class LinkStatus(str, enum.Enum):
-    """A suggested "same person" link, as a clerk decided it."""
-
-    SUGGESTED = "suggested"
-    CONFIRMED = "confirmed"
-    REJECTED = "rejected"
+    BLANK = "blank", _l("Not keyed")
+    KEYING = "keying", _l("Being keyed")
+    KEYED = "keyed", _l("Keyed, waiting for the second keying or review")
+    VERIFIED = "verified", _l("Verified")
 
 
 class PaperBatch(db.Model):
@@ -67,11 +57,11 @@ class PaperBatch(db.Model):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
     point_id: Mapped[int] = mapped_column(ForeignKey("checkin_points.id"))
-    kind: Mapped[FormKind] = mapped_column(_enum(FormKind))
+    kind: Mapped[FormKind] = mapped_column(enum_type(FormKind))
     sheet_count: Mapped[int] = mapped_column(Integer)
-    status: Mapped[BatchStatus] = mapped_column(_enum(BatchStatus), default=BatchStatus.PRINTED,
+    status: Mapped[BatchStatus] = mapped_column(enum_type(BatchStatus), default=BatchStatus.PRINTED,
                                                 index=True)
-    double_entry: Mapped[DoubleEntry] = mapped_column(_enum(DoubleEntry),
+    double_entry: Mapped[DoubleEntry] = mapped_column(enum_type(DoubleEntry),
                                                       default=DoubleEntry.NONE)
     sample_percent: Mapped[int] = mapped_column(Integer, default=0)
     # Comparison options for double entry.
@@ -96,6 +86,15 @@ class PaperBatch(db.Model):
                                                     order_by="PaperSheet.number")
 
     @property
+    def double_entry_description(self) -> str:
+        """How the batch is keyed, in words."""
+        if self.double_entry == DoubleEntry.FULL:
+            return gettext("every sheet keyed twice")
+        if self.double_entry == DoubleEntry.SAMPLE:
+            return gettext("%(percent)s%% of sheets keyed twice", percent=self.sample_percent)
+        return gettext("keyed once")
+
+    @property
     def missing_count(self) -> int:
         """Sheets handed out that did not come back (known once the batch is collected)."""
         if self.returned_count is None:
@@ -113,7 +112,7 @@ class PaperSheet(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("paper_batches.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)  # 1..N within the batch
     serial: Mapped[str | None] = mapped_column(String(16), unique=True)
-    status: Mapped[SheetStatus] = mapped_column(_enum(SheetStatus), default=SheetStatus.BLANK)
+    status: Mapped[SheetStatus] = mapped_column(enum_type(SheetStatus), default=SheetStatus.BLANK)
     # Chosen when the batch is printed: whether a second keyer re-keys this sheet.
     needs_second_entry: Mapped[bool] = mapped_column(default=False)
     keyed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -160,27 +159,3 @@ class PaperLine(db.Model):
 
     sheet: Mapped[PaperSheet] = relationship(back_populates="lines")
     checkin = relationship("Checkin")
-
-
-class PersonLink(db.Model):
-    """Two check-ins that look like the same person; linked only once a clerk confirms."""
-
-    __tablename__ = "person_links"
-    __table_args__ = (UniqueConstraint("checkin_a_id", "checkin_b_id"),
-                      Index("ix_person_links_commune_status", "commune_id", "status"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
-    checkin_a_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"),
-                                              index=True)
-    checkin_b_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"),
-                                              index=True)
-    reason: Mapped[str] = mapped_column(String(40))  # name+year+phone / name+year+id_number
-    status: Mapped[LinkStatus] = mapped_column(_enum(LinkStatus), default=LinkStatus.SUGGESTED)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    checkin_a = relationship("Checkin", foreign_keys=[checkin_a_id])
-    checkin_b = relationship("Checkin", foreign_keys=[checkin_b_id])
-    decided_by = relationship("User", foreign_keys=[decided_by_id])

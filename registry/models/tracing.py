@@ -1,38 +1,35 @@
-"""Contact tracing and retention: cases, their searches and F1 contacts, legal holds, requests."""
+"""Contact tracing: cases, their searches and F1 contacts, and the legal holds they put on
+check-ins."""
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, DDL, Enum, ForeignKey, Integer, String, Text,
-                        UniqueConstraint, event)
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
-from registry.models.audit import AuditEvent
+from registry.models.base import LabelledEnum, enum_type
+from registry.models.checkins import CheckinSource, TimePrecision
 from registry.timeutil import utcnow
 
 
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
-
-
-class CaseStatus(str, enum.Enum):
+class CaseStatus(LabelledEnum):
     """An open case holds its records against the purge; a closed one lets them go."""
 
     OPEN = "open"
     CLOSED = "closed"
 
 
-class FollowUp(str, enum.Enum):
+class FollowUp(LabelledEnum):
     """Where the health station is with an F1 contact."""
 
-    PENDING = "pending"
-    CONTACTED = "contacted"
-    ISOLATING = "isolating"
-    TESTED_NEGATIVE = "tested_negative"
-    TESTED_POSITIVE = "tested_positive"
-    RELEASED = "released"
+    PENDING = "pending", _l("Not yet contacted")
+    CONTACTED = "contacted", _l("Contacted")
+    ISOLATING = "isolating", _l("Isolating at home")
+    TESTED_NEGATIVE = "tested_negative", _l("Tested negative")
+    TESTED_POSITIVE = "tested_positive", _l("Tested positive")
+    RELEASED = "released", _l("Follow-up ended")
 
 
 class TracingCase(db.Model):
@@ -47,7 +44,8 @@ class TracingCase(db.Model):
     index_date: Mapped[date]
     index_date_kind: Mapped[str] = mapped_column(String(10), default="onset")  # onset / test
     notes: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN,
+    status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus, length=20),
+                                               default=CaseStatus.OPEN,
                                                index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -123,75 +121,20 @@ class CaseContact(db.Model):
     time_precision: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16))
     is_certain: Mapped[bool] = mapped_column(default=True)
-    follow_up: Mapped[FollowUp] = mapped_column(_enum(FollowUp), default=FollowUp.PENDING)
+    follow_up: Mapped[FollowUp] = mapped_column(enum_type(FollowUp, length=20),
+                                                default=FollowUp.PENDING)
     notes: Mapped[str | None] = mapped_column(String(500))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     case: Mapped[TracingCase] = relationship(back_populates="contacts")
 
+    @property
+    def source_label(self) -> str:
+        """How the visit was recorded, in words."""
+        return CheckinSource.label_of(self.source)
 
-class SheetDestruction(db.Model):
-    """The paper of one check-in point for one day was destroyed after retention."""
-
-    __tablename__ = "sheet_destructions"
-    __table_args__ = (UniqueConstraint("point_id", "day"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
-    point_id: Mapped[int] = mapped_column(ForeignKey("checkin_points.id"))
-    day: Mapped[date]
-    destroyed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    destroyed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    method: Mapped[str | None] = mapped_column(String(200))
-
-    destroyed_by = relationship("User")
-    point = relationship("CheckinPoint")
-
-
-class PersonRequest(db.Model):
-    """A person's request about their own data (see, export, correct, delete), as handled."""
-
-    __tablename__ = "person_requests"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))  # access / export / correct / delete
-    # Who asked, as a masked identifier: the request is kept, the person's data is not.
-    subject: Mapped[str] = mapped_column(String(120))
-    reference: Mapped[str] = mapped_column(String(255))  # the application form, its date …
-    record_count: Mapped[int] = mapped_column(Integer, default=0)
-    handled_at: Mapped[datetime] = mapped_column(default=utcnow)
-    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    handled_by = relationship("User")
-
-
-# The audit trail is insert-only in the database too, not just in the application: triggers
-# refuse UPDATE and DELETE (also created by migration 0007_tracing for migrated databases).
-AUDIT_TRIGGERS = {
-    "sqlite": [
-        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
-        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
-        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
-        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
-    ],
-    "postgresql": [
-        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger "
-        "LANGUAGE plpgsql AS $$ BEGIN "
-        "RAISE EXCEPTION 'audit_events is append-only'; END $$",
-        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events "
-        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
-    ],
-}
-AUDIT_TRIGGERS_DROP = {
-    "sqlite": ["DROP TRIGGER IF EXISTS audit_events_no_update",
-               "DROP TRIGGER IF EXISTS audit_events_no_delete"],
-    "postgresql": ["DROP TRIGGER IF EXISTS audit_events_no_update ON audit_events",
-                   "DROP FUNCTION IF EXISTS audit_events_append_only()"],
-}
-
-for _dialect, _statements in AUDIT_TRIGGERS.items():
-    for _sql in _statements:
-        event.listen(AuditEvent.__table__, "after_create",
-                     DDL(_sql).execute_if(dialect=_dialect))
+    @property
+    def precision_label(self) -> str:
+        """How exactly the time of the visit is known, in words."""
+        return TimePrecision.label_of(self.time_precision)

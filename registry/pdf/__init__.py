@@ -1,8 +1,11 @@
-"""PDF rendering: a Jinja template → HTML → WeasyPrint, with bundled fonts and a locked fetcher.
+"""Every document the registry prints, one module each (posters, cards, paper forms, the
+report, the F1 list, with their background-job parts beside them), and the rendering they share:
+a Jinja template → HTML → WeasyPrint, with bundled fonts and a locked fetcher.
 
 `render_pdf("pdf/poster.html", **ctx)` returns the PDF bytes. One FontConfiguration and the print
 CSS are built once per process; the URL fetcher serves only the package's own static files and
 data: URIs, so a typed value can never make the renderer fetch anything from the network.
+Nothing outside this package imports WeasyPrint.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from flask import render_template
+from pypdf import PdfWriter
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -91,3 +95,15 @@ def render_html_document(template: str, stylesheets: tuple[str, ...] = ("base.cs
 def render_pdf(template: str, stylesheets: tuple[str, ...] = ("base.css",), **context) -> bytes:
     """Render a Jinja template (autoescaped: typed text stays text) to PDF bytes."""
     return html_to_pdf(render_template(template, **context), stylesheets)
+
+
+def merge_pdfs(paths: list[Path], target: Path) -> Path:
+    """Join PDFs page by page (pypdf) into `target`, without laying them out again: the common
+    merge step of the documents printed in parts by background jobs."""
+    writer = PdfWriter()
+    for path in paths:
+        writer.append(str(path))
+    with target.open("wb") as out:
+        writer.write(out)
+    writer.close()
+    return target

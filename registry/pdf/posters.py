@@ -1,12 +1,18 @@
-"""Rendering QR posters of check-in points to PDF, always in Vietnamese."""
+"""QR posters of check-in points, always in Vietnamese; large batches as a background job whose
+parts both workers render, then joined."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
 
 from registry.extensions import db
 from registry.models import CheckinPoint, Commune
-from registry.pdf import render_pdf
+from registry.pdf import merge_pdfs, render_pdf
 from registry.pdf.qr import qr_size_with_border, qr_svg_data_uri
+from registry.services.jobs import JobContext, JobError, JobKind
 from registry.services.posters import DEFAULT_SIZE, POSTER_SIZES, checkin_url
 from registry.timeutil import local_today
 
@@ -41,3 +47,37 @@ def render_posters(points: list[CheckinPoint], size: str = DEFAULT_SIZE) -> byte
         return render_pdf("pdf/poster.html", stylesheets=("base.css", "posters.css"),
                           items=poster_items(points, size), size=size,
                           page_size=POSTER_SIZES[size][0], printed_on=local_today())
+
+
+# Posters per part: small enough that both worker processes share a batch and progress moves.
+POSTERS_PER_PART = 20
+
+
+def split_poster_job(params: dict) -> list[dict]:
+    """Cut the point list into parts of POSTERS_PER_PART."""
+    ids = params["point_ids"]
+    return [{"point_ids": ids[i:i + POSTERS_PER_PART], "size": params["size"],
+             "units": len(ids[i:i + POSTERS_PER_PART])}
+            for i in range(0, len(ids), POSTERS_PER_PART)]
+
+
+def render_poster_part(ctx: JobContext, part: dict) -> None:
+    """Render one part's posters, in the order asked for, to the part file."""
+    rows = {p.id: p for p in db.session.scalars(
+        select(CheckinPoint).where(CheckinPoint.id.in_(part["point_ids"])))}
+    points = [rows[i] for i in part["point_ids"] if i in rows]
+    if not points:
+        raise JobError(_("The check-in points to print no longer exist."))
+    ctx.part_path.write_bytes(render_posters(points, part["size"]))
+
+
+def merge_poster_parts(ctx: JobContext, params: dict, paths: list[Path]) -> tuple[Path, str]:
+    """Join the parts page by page."""
+    target = merge_pdfs(paths, ctx.workdir / "ma-qr.pdf")
+    return target, f"ma-qr-{len(params['point_ids'])}-diem-{params['size']}.pdf"
+
+
+def poster_job_kind(_app) -> JobKind:
+    """The poster batch job (a receiver of `signals.job_kinds`)."""
+    return JobKind("poster_batch", render_poster_part, split=split_poster_job,
+                   merge=merge_poster_parts)

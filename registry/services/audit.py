@@ -1,6 +1,7 @@
-"""Writing the audit trail."""
+"""The audit trail: writing it, and its actions and records in words."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from registry.extensions import db
@@ -40,3 +41,62 @@ def record_event(action: str, obj=None, *, object_type: str | None = None,
     )
     db.session.add(event)
     return event
+
+
+# Every action the features log, in words (the audit log, a record's change history).
+ACTION_LABELS = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "suspend": _l("Suspended"),
+    "reactivate": _l("Reactivated"),
+    "login": _l("Logged in"),
+    "enable": _l("Enabled"),
+    "disable": _l("Disabled"),
+    "password_change": _l("Password changed"),
+    "rotate_qr": _l("QR code withdrawn and replaced"),
+    "issue_card": _l("Card issued"),
+    "issue_cards": _l("Cards issued"),
+    "revoke_card": _l("Card revoked"),
+    "print": _l("Printed"),
+    "view": _l("Viewed"),
+    "view_list": _l("Viewed the list"),
+    "download": _l("Downloaded"),
+    "search": _l("Searched"),
+    "export": _l("Exported"),
+    "purge": _l("Purged old data"),
+    "destroy_paper": _l("Recorded paper destroyed"),
+    "correct": _l("Corrected at the person's request"),
+    "person_access": _l("Looked up a person's data at their request"),
+    "person_export": _l("Exported a person's data for them"),
+    "person_correct": _l("Corrected a person's data"),
+    "person_delete": _l("Deleted a person's data at their request"),
+    "case_open": _l("Opened a case"),
+    "case_close": _l("Closed a case"),
+    "case_reopen": _l("Reopened a case"),
+    "add_contacts": _l("Added F1 contacts"),
+    "follow_up": _l("Updated an F1 follow-up"),
+}
+
+# The kinds of record an event is about, by table.
+OBJECT_LABELS = {
+    "tracing_cases": _l("Tracing case"),
+    "case_contacts": _l("F1 contact"),
+    "person_requests": _l("Person's request"),
+    "checkins": _l("Check-in"),
+    "checkin_points": _l("Check-in point"),
+    "communes": _l("Commune"),
+    "users": _l("Account"),
+    "venues": _l("Venue"),
+}
+
+
+def action_label(action: str) -> str:
+    """An audit action in words (the action itself when it has none)."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def object_label(object_type: str) -> str:
+    """The kind of record an audit event is about, in words."""
+    label = OBJECT_LABELS.get(object_type)
+    return str(label) if label is not None else object_type

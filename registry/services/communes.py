@@ -1,10 +1,13 @@
-"""Setting up a commune from the official list of administrative units."""
+"""A commune: set up from the official list of administrative units, its settings, and its
+list of villages and residential groups."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from vietnam_provinces import Province, Ward
 
 from registry.extensions import db
 from registry.models import Commune, VenueCategory, Village
+from registry.services.audit import record_event
 from registry.services.declarations import add_default_questions
 from registry.text import fold, nfc
 
@@ -78,8 +81,6 @@ def create_commune(unit_code: int, *, hotline: str | None = None) -> Commune:
 
 def categories_for_code(commune_id: int) -> dict[str, VenueCategory]:
     """The commune's venue categories by code."""
-    from sqlalchemy import select
-
     rows = db.session.scalars(select(VenueCategory).where(VenueCategory.commune_id == commune_id))
     return {c.code: c for c in rows}
 
@@ -90,3 +91,54 @@ def add_village(commune: Commune, name: str) -> Village:
     db.session.add(village)
     db.session.flush()
     return village
+
+
+# Settings an admin or clerk changes on the settings page; the audit trail keeps old → new.
+SETTINGS = ("place_name", "hotline", "chairman_name", "vice_chairman_name", "retention_days",
+            "checkin_merge_minutes")
+
+
+def update_settings(commune: Commune, user, **values) -> dict:
+    """Change the commune's settings; returns {name: [old, new]} of what changed."""
+    changes = {}
+    for name in SETTINGS:
+        if name not in values:
+            continue
+        new = values[name]
+        if isinstance(new, str):
+            new = nfc(new)
+        new = new or (None if name != "place_name" else "")
+        if getattr(commune, name) != new:
+            changes[name] = [getattr(commune, name), new]
+            setattr(commune, name, new)
+    if changes:
+        record_event("update", commune, user=user, details=changes)
+    return changes
+
+
+def villages_for(commune_id: int, active_only: bool = True) -> list[Village]:
+    """The commune's villages/residential groups by name (retired ones too, when asked)."""
+    stmt = select(Village).where(Village.commune_id == commune_id)
+    if active_only:
+        stmt = stmt.where(Village.is_active.is_(True))
+    return list(db.session.scalars(stmt.order_by(Village.name)))
+
+
+class VillageExists(ValueError):
+    """The commune's list already has a village of that name (diacritics and case ignored)."""
+
+
+def register_village(commune: Commune, user, name: str) -> Village:
+    """Add a village to the list, unless it is there already under another spelling."""
+    if any(fold(v.name) == fold(name) for v in villages_for(commune.id, active_only=False)):
+        raise VillageExists(name)
+    village = add_village(commune, name)
+    record_event("create", village, user=user, commune_id=commune.id)
+    return village
+
+
+def toggle_village(village: Village, user) -> None:
+    """Retire a village from the choice lists, or bring it back (records keep their village)."""
+    village.is_active = not village.is_active
+    record_event("update", village, user=user, commune_id=village.commune_id,
+                 details={"is_active": [not village.is_active, village.is_active]})

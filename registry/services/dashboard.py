@@ -6,21 +6,19 @@ Days are Vietnamese calendar days (UTC+7, no daylight saving).
 """
 from __future__ import annotations
 
-import importlib
+import contextlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from registry import signals
 from registry.extensions import db
 from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSource, Venue,
                              VenueCategory, VenueStatus)
 from registry.timeutil import local_day_bounds_utc, local_today, to_local
-
-# Modules that add rows to the dashboard (paper sheets, residents' cards …). Each has
-# `dashboard_figures(commune_id, start_day, end_day) -> list[dict]` with keys key/label/value/url.
-DASHBOARD_FIGURE_MODULES: tuple[str, ...] = ("registry.services.paper", "registry.services.residents")
 
 SOURCES = tuple(CheckinSource)
 # Declarations not made digitally by the visitor: a paper slip, or staff typing it for them.
@@ -134,22 +132,18 @@ def daily_series(commune_id: int, start_day: date, end_day: date) -> list[tuple[
 
 
 def extra_figures(commune_id: int, start_day: date, end_day: date) -> list[dict]:
-    """The rows other features add (see DASHBOARD_FIGURE_MODULES), in module order.
+    """The rows other features add (receivers of `signals.dashboard_figures`), in feature order.
 
     Rows carry links; outside a request (sign-off from a job, the CLI, benchmarks) they are
     built against the public base URL.
     """
-    import contextlib
-
-    from flask import current_app, has_request_context
-
     rows: list[dict] = []
     context = (contextlib.nullcontext() if has_request_context() else
                current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]))
     with context:
-        for name in DASHBOARD_FIGURE_MODULES:
-            module = importlib.import_module(name)
-            for row in module.dashboard_figures(commune_id, start_day, end_day):
+        for answer in signals.collect(signals.dashboard_figures, commune_id,
+                                      start_day=start_day, end_day=end_day):
+            for row in answer:
                 rows.append({"key": row["key"], "label": str(row["label"]),
                              "value": row["value"], "url": row.get("url")})
     return rows

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from registry.extensions import db
 from registry.models import CheckinPoint, Commune, RetiredPointToken, Venue
-from registry.models.venue import new_point_token
+from registry.models.checkins import new_point_token
 from registry.services.audit import record_event
 from registry.timeutil import utcnow
 
@@ -54,7 +54,7 @@ def checkin_url(point: CheckinPoint) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     # Built from the URL map, not url_for: posters are also rendered by the job worker, outside
     # any request; the public base URL carries any path prefix the site is served under.
-    path = current_app.url_map.bind("").build("checkin.page", {"token": point.token})
+    path = current_app.url_map.bind("").build("checkins.page", {"token": point.token})
     return base + path
 
 

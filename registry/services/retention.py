@@ -1,23 +1,19 @@
 """Retention: delete personal data past the commune's period, keep the counts, honour holds."""
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, cast, delete, func, literal_column, select, update
 
+from registry import signals
 from registry.extensions import db
 from registry.models import (CaseContact, CaseHold, CaseSearch, CaseStatus, Checkin,
                              CheckinDailyCount, CheckinPoint, CheckinSource, Commune,
                              SheetDestruction, TracingCase, Venue)
 from registry.services.audit import record_event
-from registry.services.tracing import held_checkin_ids_query
+from registry.services.tracing.cases import held_checkin_ids_query
 from registry.timeutil import to_local, utcnow
-
-# Modules with `purge_personal_data(commune_id, cutoff_utc, held_checkin_ids) -> int`: features
-# keeping personal data of their own (residents' visit history, scanned sheets …). Filled at merge.
-PURGE_HOOK_MODULES: tuple[str, ...] = ("registry.services.paper",)
 
 # Vietnam has kept UTC+7 without daylight saving since 1975, so the local day of a stored UTC
 # time is a fixed shift in SQL on both databases.
@@ -92,9 +88,11 @@ def purge_commune(commune: Commune, now: datetime | None = None) -> PurgeResult:
     max_id = db.session.scalar(select(func.max(Checkin.id)).where(
         Checkin.commune_id == commune.id)) or 0
     old = [Checkin.checked_in_at < cutoff, Checkin.id <= max_id]
-    for name in PURGE_HOOK_MODULES:
-        result.hook_counts[name] = importlib.import_module(name).purge_personal_data(
-            commune.id, cutoff, held_ids)
+    # Features keeping personal data of their own (keyed paper values, same-person links …)
+    # purge it first, while the check-ins it refers to still exist.
+    for receiver, count in signals.purge_personal_data.send(
+            commune.id, cutoff_utc=cutoff, held_checkin_ids=held_ids):
+        result.hook_counts[receiver.__name__] = count
     counted = add_to_daily_counts(commune.id, [*old, Checkin.id.not_in(held)])
     deleted = db.session.execute(
         delete(Checkin).where(Checkin.commune_id == commune.id, *old, Checkin.id.not_in(held))
@@ -125,24 +123,8 @@ def purge_commune(commune: Commune, now: datetime | None = None) -> PurgeResult:
 
 
 def purge_all(now: datetime | None = None) -> list[PurgeResult]:
-    """Purge every commune (the daily job and `flask purge`)."""
+    """Purge every commune (the nightly job and `flask purge`); the caller commits."""
     return [purge_commune(c, now) for c in db.session.scalars(select(Commune).order_by(Commune.id))]
-
-
-def run_daily_purge() -> list[PurgeResult]:
-    """Scheduler-independent entry point for the daily purge: commits, makes an app if needed."""
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        results = purge_all()
-        db.session.commit()
-        current_app.logger.info("daily purge: %s", [(r.commune_id, r.checkins_deleted)
-                                                     for r in results])
-        return results
-    from registry import create_app
-
-    with create_app().app_context():
-        return run_daily_purge()
 
 
 @dataclass

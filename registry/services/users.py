@@ -7,6 +7,7 @@ from registry.extensions import db
 from registry.models import Role, User
 from registry.services.audit import record_event
 from registry.text import nfc
+from registry.timeutil import utcnow
 
 
 class UsernameTaken(ValueError):
@@ -56,3 +57,20 @@ def set_user_active(user: User, by, active: bool) -> None:
         user.is_active_account = active
         db.session.flush()
         record_event("enable" if active else "disable", user, user=by)
+
+
+def record_login(user: User) -> None:
+    """Note a successful login in the account and the audit trail."""
+    user.last_login_at = utcnow()
+    record_event("login", user, user=user)
+
+
+def change_own_password(user: User, password: str) -> None:
+    """A user sets a new password for their own account."""
+    user.set_password(password)
+    record_event("password_change", user, user=user)
+
+
+def set_locale(user: User, locale: str) -> None:
+    """The language the account's pages are shown in."""
+    user.locale = locale

@@ -1,4 +1,5 @@
-"""Registering venues and their check-in points, with the audit trail."""
+"""Registering venues and their check-in points (by hand or from a spreadsheet), their
+categories, with the audit trail."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 
 from registry.extensions import db
-from registry.models import CheckinPoint, Venue, VenueCategory, VenueStatus, Village
+from registry.models import CheckinPoint, Venue, VenueCategory, VenueStatus
 from registry.services.audit import record_event
+from registry.services.imports import ImportResult
 from registry.text import fold, like_pattern, nfc, nfc_multiline
 from registry.timeutil import utcnow
 
@@ -123,9 +125,28 @@ def categories_for(commune_id: int) -> list[VenueCategory]:
         .order_by(VenueCategory.position, VenueCategory.name)))
 
 
-def villages_for(commune_id: int, active_only: bool = True) -> list[Village]:
-    """The commune's villages/residential groups by name."""
-    stmt = select(Village).where(Village.commune_id == commune_id)
-    if active_only:
-        stmt = stmt.where(Village.is_active.is_(True))
-    return list(db.session.scalars(stmt.order_by(Village.name)))
+class CategoryExists(ValueError):
+    """The commune already has a category of that name."""
+
+
+def add_category(commune_id: int, name: str) -> VenueCategory:
+    """Add a venue category of the commune's own (after the defaults in the lists)."""
+    name = nfc(name)
+    code = fold(name).replace(" ", "_")[:40]
+    if db.session.scalar(select(func.count()).select_from(VenueCategory).where(
+            VenueCategory.commune_id == commune_id, VenueCategory.code == code)):
+        raise CategoryExists(name)
+    category = VenueCategory(commune_id=commune_id, code=code, name=name, position=1000)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def import_venues(commune_id: int, user, result: ImportResult) -> int:
+    """Register every row of a valid import; the request commits or rolls back all of them."""
+    if not result.is_valid:
+        raise ValueError("import has errors")
+    for row in result.rows:
+        fields = dict(row.cleaned)
+        register_venue(commune_id, user, point_names=fields.pop("point_names"), **fields)
+    return len(result.rows)

@@ -1,4 +1,6 @@
 """Logging in and out, and the user's own account."""
+from __future__ import annotations
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -7,8 +9,7 @@ from sqlalchemy import select
 from registry.extensions import db, limiter
 from registry.forms.auth import LoginForm, PasswordChangeForm
 from registry.models import User
-from registry.services.audit import record_event
-from registry.timeutil import utcnow
+from registry.services.users import change_own_password, record_login
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -38,9 +39,7 @@ def login():
             form.username.errors.append(_("This account is disabled. Ask the administrator."))
         else:
             login_user(user, remember=form.remember.data)
-            user.last_login_at = utcnow()
-            record_event("login", user, user=user)
-            db.session.commit()
+            record_login(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -63,9 +62,12 @@ def account():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
-            current_user.set_password(form.new.data)
-            record_event("password_change", current_user)
-            db.session.commit()
+            change_own_password(current_user, form.new.data)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)
+
+
+def init_app(app) -> None:
+    """Login, logout and the own account page."""
+    app.register_blueprint(bp)

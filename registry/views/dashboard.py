@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.formatting import phone_national
-from registry.forms.reports import PeriodForm
+from registry.forms.dashboard import PeriodForm
 from registry.models import CheckinSource, Role, VenueCategory
 from registry.security import roles_required
 from registry.services.audit import record_event
 from registry.services.dashboard import (NOT_DIGITAL, SOURCE_COLOURS, SOURCES, chart_geometry,
                                          checkins_behind, compute_dashboard, idle_venues,
                                          purged_count, venues_behind)
-from registry.services.spreadsheets import write_xlsx
+from registry.spreadsheets import write_xlsx
 from registry.timeutil import local_today
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -28,9 +28,9 @@ CHECKINS_PER_PAGE = 50
 
 
 def source_labels() -> dict[str, str]:
-    """The four sources in words."""
-    return {"self_scan": _("Self-scan"), "card_scan": _("Card scan"), "paper": _("Paper"),
-            "on_behalf": _("On behalf"), NOT_DIGITAL: _("Not digital (paper, on behalf)")}
+    """The four sources in words, and the drill-down of both non-digital ones."""
+    return {**{s.value: s.label for s in CheckinSource},
+            NOT_DIGITAL: _("Not digital (paper, on behalf)")}
 
 
 def _period() -> tuple[PeriodForm, date, date, int]:
@@ -68,7 +68,6 @@ def index():
         # The list names the person responsible and their phone: personal data shown.
         record_event("view", object_type="dashboard_idle_venues", details={
             "days": days, "venues": len(idle)})
-        db.session.commit()
     return render_template(
         "dashboard/index.html", form=form, board=board, idle=idle, days=days,
         chart=chart_geometry(board.daily), colours=SOURCE_COLOURS, sources=SOURCES,
@@ -88,7 +87,6 @@ def venues():
     # The list names each venue's person responsible and their phone: personal data shown.
     record_event("view", object_type="dashboard_venues", details={
         "kind": kind, "category_id": category_id, "shown": len(rows)})
-    db.session.commit()
     titles = {"registered": _("Venues registered"),
               "poster": _("Venues with a poster printed"),
               "active": _("Venues with check-ins in the period")}
@@ -114,7 +112,6 @@ def checkins():
     record_event("view", object_type="checkins", details={
         "start": start.isoformat(), "end": end.isoformat(), "category_id": category_id,
         "source": source, "page": page, "shown": len(rows)})
-    db.session.commit()
     return render_template(
         "dashboard/checkins.html", checkins=rows, total=total, page=page,
         pages=max((total + CHECKINS_PER_PAGE - 1) // CHECKINS_PER_PAGE, 1),
@@ -170,7 +167,11 @@ def export(table: str):
     data = write_xlsx(title, header, rows)
     record_event("export", object_type="dashboard", details={
         "table": table, "start": start.isoformat(), "end": end.isoformat(), "rows": len(rows)})
-    db.session.commit()
     name = f"dashboard-{table}-{start.isoformat()}-{end.isoformat()}.xlsx"
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def init_app(app) -> None:
+    """The dashboard pages."""
+    app.register_blueprint(bp)

@@ -1,4 +1,6 @@
 """Error pages in the user's language; never a bare 500."""
+from __future__ import annotations
+
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -23,7 +25,7 @@ def _page(code: int, message: str | None = None):
     return render_template("errors/error.html", code=code, message=text), code
 
 
-def init_errorhandlers(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Register handlers for HTTP errors, CSRF failures and unexpected exceptions."""
 
     @app.errorhandler(CSRFError)

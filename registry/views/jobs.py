@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from registry import jobs
+from registry import worker
 from registry.extensions import db
 from registry.models import Job, JobStatus, Role
+from registry.services import jobs
 from registry.services.audit import record_event
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
-bp.record_once(lambda state: jobs.init_app(state.app))
 
 
 def _load_job(job_id: int) -> Job:
@@ -26,7 +26,6 @@ def _load_job(job_id: int) -> Job:
     if job.user_id != current_user.id and current_user.role != Role.ADMIN:
         abort(404)
     if not job.is_finished and jobs.expire_stale_jobs(job.commune_id):
-        db.session.commit()
         db.session.refresh(job)
     return job
 
@@ -69,7 +68,6 @@ def job_state(job: Job) -> dict:
 def index():
     """The user's recent jobs."""
     jobs.expire_stale_jobs(current_user.commune_id)
-    db.session.commit()
     rows = db.session.scalars(select(Job).where(Job.user_id == current_user.id)
                               .order_by(Job.created_at.desc(), Job.id.desc()).limit(50)).all()
     return render_template("jobs/index.html", jobs=rows, status_text=status_text,
@@ -103,7 +101,12 @@ def download(job_id: int):
                 "again."), "warning")
         return redirect(url_for("jobs.detail", job_id=job.id))
     record_event("download", job, details={"kind": job.kind})
-    db.session.commit()
     # Read whole (a few MB at most): an open file handle would outlive an unread response.
     return send_file(io.BytesIO(path.read_bytes()), mimetype="application/pdf", as_attachment=True,
                      download_name=job.result_name or path.name)
+
+
+def init_app(app) -> None:
+    """The job pages, and the worker that runs queued jobs."""
+    app.register_blueprint(bp)
+    worker.init_app(app)

@@ -1,9 +1,10 @@
-"""The home page and the language switch."""
+"""The home page, the language switch and the liveness probe."""
+from __future__ import annotations
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from registry.extensions import db
-from registry.models import Role
+from registry.services.users import set_locale
 
 bp = Blueprint("main", __name__)
 
@@ -13,8 +14,6 @@ def index():
     """Logged-in staff land on their start page; others on the login page."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    if current_user.role == Role.VENUE:
-        return render_template("main/home.html")
     return render_template("main/home.html")
 
 
@@ -26,8 +25,7 @@ def set_language():
         lang = "vi"
     session["lang"] = lang
     if current_user.is_authenticated:
-        current_user.locale = lang
-        db.session.commit()
+        set_locale(current_user, lang)
     target = request.form.get("next") or url_for("main.index")
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("main.index")
@@ -45,3 +43,8 @@ def healthz():
 def me():
     """Who am I: the account page."""
     return redirect(url_for("auth.account"))
+
+
+def init_app(app) -> None:
+    """The home page and the language switch."""
+    app.register_blueprint(bp)

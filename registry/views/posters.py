@@ -7,15 +7,15 @@ from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry import signals
 from registry.extensions import db
 from registry.forms.posters import RotateTokenForm
 from registry.models import CheckinPoint, Role, Venue
-from registry.jobs import enqueue
-from registry.pdf.poster_batch import POSTERS_PER_PART
-from registry.pdf.posters import render_posters
+from registry.pdf.posters import POSTERS_PER_PART, poster_job_kind, render_posters
 from registry.security import get_scoped_or_404, roles_required
-from registry.services.posters import DEFAULT_SIZE, POSTER_SIZES, mark_printed, points_for_batch
-from registry.services.posters import rotate_token
+from registry.services.jobs import enqueue
+from registry.services.posters import (DEFAULT_SIZE, POSTER_SIZES, mark_printed,
+                                       points_for_batch, rotate_token)
 
 bp = Blueprint("posters", __name__, url_prefix="/posters")
 
@@ -55,7 +55,6 @@ def point_poster(point_id: int):
     size = _size()
     data = render_posters([point], size)
     mark_printed([point], current_user)
-    db.session.commit()
     return _pdf_response(data, f"ma-qr-{point.venue_id}-{point.id}-v{point.poster_version}-"
                                f"{size}.pdf")
 
@@ -70,7 +69,6 @@ def batch():
         return redirect(url_for("venues.index"))
     size = _size()
     mark_printed(points, current_user)
-    db.session.commit()
     if len(points) > POSTERS_PER_PART:
         # Dozens of posters take longer than a clerk should wait on a page: a background job,
         # rendered by both worker processes, with a progress page that survives a reload.
@@ -92,7 +90,6 @@ def rotate(point_id: int):
                 error="; ".join(e for errors in form.errors.values() for e in errors)), "danger")
         return redirect(url_for("venues.detail", venue_id=point.venue_id))
     rotate_token(point, current_user, reason=form.reason.data or None)
-    db.session.commit()
     flash(_("The old QR code of \"%(point)s\" is withdrawn. Print and put up poster version "
             "%(version)s.", point=point.name, version=point.poster_version), "success")
     return redirect(url_for("venues.detail", venue_id=point.venue_id))
@@ -110,5 +107,10 @@ def venue_posters(venue_id: int):
     size = _size()
     data = render_posters(points, size)
     mark_printed(points, current_user)
-    db.session.commit()
     return _pdf_response(data, f"ma-qr-{venue.id}-{size}.pdf")
+
+
+def init_app(app) -> None:
+    """The poster downloads and the withdrawal of a QR; large batches as a job."""
+    app.register_blueprint(bp)
+    signals.job_kinds.connect(poster_job_kind)

@@ -10,20 +10,24 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from registry import signals
+from registry.demo.reports import seed_reports
 from registry.extensions import db, limiter
 from registry.forms.reports import (DirectiveForm, ReportForm, ReturnForm, SignedUploadForm,
                                     SigningMaterialForm, VerifyForm)
 from registry.models import OutgoingDocument, Report, ReportDirective, ReportStatus, Role
+from registry.pdf.reports import draft_report_pdf, render_report_pdf
 from registry.security import get_scoped_or_404, roles_required
-from registry.services.reports import (ReportStateError, accept_signed_upload, add_directive,
-                                       create_report, default_recipients, draft_pdf,
-                                       remove_directive, report_by_token, report_figures,
-                                       return_report, sign_off, submit_report, update_report,
-                                       verify_pdf)
-from registry.services.signing import SigningError, material_for, store_material
+from registry.services.reports.drafting import (ReportStateError, add_directive, create_report,
+                                                default_recipients, remove_directive,
+                                                report_figures, return_report, submit_report,
+                                                update_report)
+from registry.services.reports.sign_off import (accept_signed_upload, report_by_token, sign_off,
+                                                verify_pdf)
+from registry.services.reports.signing import SigningError, material_for, store_material
 from registry.timeutil import local_today
+from registry.transactions import retry_on_unique_clash
 
 bp = Blueprint("reports", __name__)
 
@@ -43,19 +47,13 @@ def _state_error():
     flash(_("This cannot be done in the report's present status."), "danger")
 
 
-def status_labels() -> dict:
-    """Report statuses in words."""
-    return {"draft": _("Draft"), "submitted": _("Submitted"), "returned": _("Returned"),
-            "signed": _("Signed off")}
-
-
 @bp.get("/reports/")
 @roles_required(*VIEWERS)
 def index():
     """The commune's reports, newest first."""
     reports = db.session.scalars(select(Report).where(Report.commune_id == current_user.commune_id)
                                  .order_by(Report.created_at.desc(), Report.id.desc())).all()
-    return render_template("reports/index.html", reports=reports, labels=status_labels(),
+    return render_template("reports/index.html", reports=reports,
                            can_write=current_user.has_role(*WRITERS))
 
 
@@ -99,7 +97,6 @@ def create():
         form.recipients.data = default_recipients(commune)
     if form.validate_on_submit():
         report = create_report(commune, current_user, **_form_fields(form))
-        db.session.commit()
         flash(_("Draft report created."), "success")
         return redirect(url_for("reports.detail", report_id=report.id))
     return render_template("reports/form.html", form=form, report=None)
@@ -118,7 +115,6 @@ def edit(report_id: int):
         form.signer_kind.data = report.signer_kind.value
     if form.validate_on_submit():
         changes = update_report(report, current_user, **_form_fields(form))
-        db.session.commit()
         flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
         return redirect(url_for("reports.detail", report_id=report.id))
     return render_template("reports/form.html", form=form, report=report)
@@ -131,7 +127,7 @@ def detail(report_id: int):
     report = _report(report_id)
     figures = report.figures if report.is_signed else report_figures(report)
     return render_template(
-        "reports/detail.html", report=report, figures=figures, labels=status_labels(),
+        "reports/detail.html", report=report, figures=figures,
         directive_form=DirectiveForm(), return_form=ReturnForm(),
         upload_form=SignedUploadForm(),
         can_write=current_user.has_role(*WRITERS), can_sign=current_user.has_role(*SIGNERS))
@@ -148,13 +144,12 @@ def add_directive_view(report_id: int):
     elif form.validate_on_submit():
         add_directive(report, subject=form.subject.data, number_date=form.number_date.data,
                       issuing_unit=form.issuing_unit.data, recipients=form.recipients.data)
-        db.session.commit()
         flash(_("Directive added."), "success")
         return redirect(url_for("reports.detail", report_id=report.id) + "#directives")
     else:
         figures = report_figures(report)
         return render_template(
-            "reports/detail.html", report=report, figures=figures, labels=status_labels(),
+            "reports/detail.html", report=report, figures=figures,
             directive_form=form, return_form=ReturnForm(), upload_form=SignedUploadForm(),
             can_write=True, can_sign=False), 400
     return redirect(url_for("reports.detail", report_id=report.id))
@@ -173,7 +168,6 @@ def delete_directive(report_id: int, directive_id: int):
     except ReportStateError:
         _state_error()
         return redirect(url_for("reports.detail", report_id=report.id))
-    db.session.commit()
     flash(_("Directive removed."), "success")
     return redirect(url_for("reports.detail", report_id=report.id) + "#directives")
 
@@ -188,7 +182,6 @@ def submit(report_id: int):
     except ReportStateError:
         _state_error()
         return redirect(url_for("reports.detail", report_id=report.id))
-    db.session.commit()
     flash(_("Report submitted to the chairman."), "success")
     return redirect(url_for("reports.detail", report_id=report.id))
 
@@ -205,10 +198,9 @@ def return_view(report_id: int):
     if not form.validate_on_submit():
         return render_template(
             "reports/detail.html", report=report, figures=report_figures(report),
-            labels=status_labels(), directive_form=DirectiveForm(), return_form=form,
+            directive_form=DirectiveForm(), return_form=form,
             upload_form=SignedUploadForm(), can_write=False, can_sign=True), 400
     return_report(report, current_user, form.comment.data)
-    db.session.commit()
     flash(_("Report returned to the clerk."), "success")
     return redirect(url_for("reports.detail", report_id=report.id))
 
@@ -217,26 +209,19 @@ def return_view(report_id: int):
 @roles_required(*SIGNERS)
 def sign(report_id: int):
     """The chairman signs the report off: number, frozen PDF, PAdES signature if configured."""
-    for attempt in range(3):
-        report = _report(report_id)
-        try:
-            sign_off(report, current_user)
-            db.session.commit()
-            break
-        except ReportStateError:
-            _state_error()
-            return redirect(url_for("reports.detail", report_id=report.id))
-        except SigningError:
-            db.session.rollback()
-            flash(_("The commune's certificate could not be used to sign. Upload it again or "
-                    "remove it."), "danger")
-            return redirect(url_for("reports.detail", report_id=report.id))
-        except IntegrityError:
-            # Another document took the same register number at the same moment: the unique
-            # (commune, year, symbol, number) refused ours, so start again with the next one.
-            db.session.rollback()
-            if attempt == 2:
-                raise
+    try:
+        # Another document may take the same register number at the same moment: the unique
+        # (commune, year, symbol, number) then refuses ours, and we start again with the next.
+        report = retry_on_unique_clash(
+            lambda: sign_off(_report(report_id), current_user, render_report_pdf))
+    except ReportStateError:
+        _state_error()
+        return redirect(url_for("reports.detail", report_id=report_id))
+    except SigningError:
+        db.session.rollback()
+        flash(_("The commune's certificate could not be used to sign. Upload it again or "
+                "remove it."), "danger")
+        return redirect(url_for("reports.detail", report_id=report_id))
     flash(_("Report signed off as No. %(number)s/%(symbol)s.", number=report.number_text,
             symbol=report.symbol), "success")
     return redirect(url_for("reports.detail", report_id=report.id))
@@ -256,7 +241,7 @@ def pdf(report_id: int):
     report = _report(report_id)
     if report.is_signed:
         return _pdf_response(report.pdf, f"BC-{report.number_text}-{report.issued_on.year}.pdf")
-    return _pdf_response(draft_pdf(report), f"du-thao-bao-cao-{report.id}.pdf")
+    return _pdf_response(draft_report_pdf(report), f"du-thao-bao-cao-{report.id}.pdf")
 
 
 @bp.get("/reports/<int:report_id>/signed.pdf")
@@ -284,7 +269,6 @@ def upload_signed(report_id: int):
     if form.validate_on_submit():
         result = accept_signed_upload(report, current_user, form.file.data.read())
         if result.matches and result.kind in ("signed", "signed_elsewhere"):
-            db.session.commit()
             flash(_("Signed file stored: the signature covers the issued PDF and is intact."),
                   "success")
             return redirect(url_for("reports.detail", report_id=report.id))
@@ -292,7 +276,7 @@ def upload_signed(report_id: int):
             _("This file is not the issued PDF with an intact signature added; it was not "
               "stored."))
     return render_template(
-        "reports/detail.html", report=report, figures=report.figures, labels=status_labels(),
+        "reports/detail.html", report=report, figures=report.figures,
         directive_form=DirectiveForm(), return_form=ReturnForm(), upload_form=form,
         can_write=current_user.has_role(*WRITERS),
         can_sign=current_user.has_role(*SIGNERS)), 400
@@ -323,7 +307,6 @@ def signing():
             else:
                 target.errors.append(_("The certificate cannot be opened with this passphrase."))
         else:
-            db.session.commit()
             flash(_("Signing settings saved."), "success")
             return redirect(url_for("reports.signing"))
     return render_template("reports/signing.html", form=form, material=material)
@@ -342,3 +325,9 @@ def verify(token: str):
         result = verify_pdf(report, form.file.data.read())
     return render_template("reports/verify.html", report=report, form=form, result=result,
                            info=report.signature_info or {}), (400 if form.errors else 200)
+
+
+def init_app(app) -> None:
+    """The report pages and the public verification page; the demo's reports."""
+    app.register_blueprint(bp)
+    signals.seed_demo.connect(seed_reports)

@@ -8,20 +8,22 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import SelectChoice
 
 from registry.extensions import db
-from registry.forms.venue import VenueForm, VenueImportForm, VenueStatusForm
+from registry.formatting import phone_national
+from registry.forms import ActionForm
+from registry.forms.venues import (CategoryForm, VenueForm, VenueImportForm, VenueStatusForm,
+                                   fill_venue_choices, import_header, parse_venue_rows)
 from registry.models import AuditEvent, Role, Venue, VenueStatus
 from registry.security import get_scoped_or_404, roles_required
-from registry.services.spreadsheets import write_xlsx
-from registry.services.venue_import import (import_venues, parse_venue_rows, template_header)
-from registry.services.venues import (VenueFilter, categories_for, count_venues, register_venue,
-                                      set_venue_status, update_venue, venue_query, villages_for)
-from registry.formatting import phone_national
-from registry.views.spreadsheet_import import confirm_upload, preview_upload
+from registry.services.communes import villages_for
+from registry.services.venues import (CategoryExists, VenueFilter, add_category, categories_for,
+                                      count_venues, import_venues, register_venue,
+                                      set_venue_status, update_venue, venue_query)
+from registry.spreadsheets import write_xlsx
+from registry.views.imports import confirm_upload, preview_upload
 
-bp = Blueprint("venues", __name__, url_prefix="/venues")
+bp = Blueprint("venues", __name__)
 
 STAFF = (Role.ADMIN, Role.CLERK, Role.CHAIRMAN)
 EDITORS = (Role.ADMIN, Role.CLERK)
@@ -41,15 +43,7 @@ def _filter_from_args() -> VenueFilter:
     )
 
 
-def _fill_choices(form: VenueForm) -> None:
-    commune_id = current_user.commune_id
-    form.category_id.choices = [SelectChoice("", _("— choose —"))] + [
-        SelectChoice(c.id, c.name) for c in categories_for(commune_id)]
-    form.village_id.choices = [SelectChoice("", _("— none —"))] + [
-        SelectChoice(v.id, v.name) for v in villages_for(commune_id)]
-
-
-@bp.get("/")
+@bp.get("/venues/")
 @roles_required(*STAFF)
 def index():
     """The venue list with filters, search and paging."""
@@ -67,25 +61,24 @@ def index():
         statuses=VenueStatus, can_edit=current_user.has_role(*EDITORS))
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/venues/new", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def create():
     """Register a venue."""
     form = VenueForm()
-    _fill_choices(form)
+    fill_venue_choices(form, current_user.commune_id)
     if form.validate_on_submit():
         venue = register_venue(
             current_user.commune_id, current_user, point_names=form.point_names(),
             name=form.name.data, category_id=form.category_id.data, address=form.address.data,
             village_id=form.village_id.data, manager_name=form.manager_name.data,
             manager_phone=form.manager_phone.data, notes=form.notes.data)
-        db.session.commit()
         flash(_("Venue \"%(name)s\" registered.", name=venue.name), "success")
         return redirect(url_for("venues.detail", venue_id=venue.id))
     return render_template("venues/form.html", form=form, venue=None)
 
 
-@bp.get("/<int:venue_id>")
+@bp.get("/venues/<int:venue_id>")
 @roles_required(*STAFF)
 def detail(venue_id: int):
     """One venue: its fields, check-in points and change history."""
@@ -98,13 +91,13 @@ def detail(venue_id: int):
                            status_form=VenueStatusForm(), can_edit=current_user.has_role(*EDITORS))
 
 
-@bp.route("/<int:venue_id>/edit", methods=["GET", "POST"])
+@bp.route("/venues/<int:venue_id>/edit", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def edit(venue_id: int):
     """Edit a venue; new lines in the points box add check-in points."""
     venue = get_scoped_or_404(Venue, venue_id)
     form = VenueForm(obj=venue)
-    _fill_choices(form)
+    fill_venue_choices(form, current_user.commune_id)
     if request.method == "GET":
         form.point_lines.data = "\n".join(p.name for p in venue.points)
         form.manager_phone.data = phone_national(venue.manager_phone)
@@ -114,13 +107,12 @@ def edit(venue_id: int):
             category_id=form.category_id.data, address=form.address.data,
             village_id=form.village_id.data, manager_name=form.manager_name.data,
             manager_phone=form.manager_phone.data, notes=form.notes.data)
-        db.session.commit()
         flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
         return redirect(url_for("venues.detail", venue_id=venue.id))
     return render_template("venues/form.html", form=form, venue=venue)
 
 
-@bp.post("/<int:venue_id>/status/<any(suspend, reactivate):action>")
+@bp.post("/venues/<int:venue_id>/status/<any(suspend, reactivate):action>")
 @roles_required(*EDITORS)
 def change_status(venue_id: int, action: str):
     """Suspend or reactivate a venue."""
@@ -130,13 +122,12 @@ def change_status(venue_id: int, action: str):
         abort(400)
     status = VenueStatus.SUSPENDED if action == "suspend" else VenueStatus.ACTIVE
     set_venue_status(venue, current_user, status, reason=form.reason.data or None)
-    db.session.commit()
     flash(_("The venue is suspended.") if action == "suspend"
           else _("The venue is active again."), "success")
     return redirect(url_for("venues.detail", venue_id=venue.id))
 
 
-@bp.get("/export.xlsx")
+@bp.get("/venues/export.xlsx")
 @roles_required(*STAFF)
 def export():
     """The filtered list as a spreadsheet."""
@@ -155,35 +146,57 @@ def export():
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-@bp.get("/import/template.xlsx")
+@bp.get("/venues/import/template.xlsx")
 @roles_required(*EDITORS)
 def import_template():
     """An empty spreadsheet with the import columns and one example row."""
     example = ["Trường Tiểu học Triệu Sơn", "Trường học", "Số 1 đường Lê Lợi",
                "", "Nguyễn Văn An", "0912345678", "Cổng chính; Cổng phụ", ""]
-    data = write_xlsx(_("Venues"), template_header(), [example])
+    data = write_xlsx(_("Venues"), import_header(), [example])
     return send_file(io.BytesIO(data), as_attachment=True, download_name="mau-nhap-dia-diem.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-@bp.route("/import", methods=["GET", "POST"])
+@bp.route("/venues/import", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def import_upload():
     """Upload a spreadsheet; show a preview with every error, or a button to import."""
     form = VenueImportForm()
     result, token = preview_upload(form, "venues", parse_venue_rows)
     return render_template("venues/import.html", form=form, result=result, token=token,
-                           header=template_header())
+                           header=import_header())
 
 
-@bp.post("/import/confirm")
+@bp.post("/venues/import/confirm")
 @roles_required(*EDITORS)
 def import_confirm():
     """Import a previewed file: every row or none."""
-    outcome = confirm_upload(VenueStatusForm(), "venues", parse_venue_rows, import_venues,
+    outcome = confirm_upload(ActionForm(), "venues", parse_venue_rows, import_venues,
                              "venues.import_upload")
     if not isinstance(outcome, int):
         return outcome
     count = outcome
     flash(_("%(count)s venues imported.", count=count), "success")
     return redirect(url_for("venues.index"))
+
+
+@bp.route("/admin/categories", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def categories():
+    """Venue categories: the defaults plus the commune's own."""
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            add_category(current_user.commune_id, form.name.data)
+        except CategoryExists:
+            form.name.errors.append(_("This category already exists."))
+        else:
+            flash(_("Category added."), "success")
+            return redirect(url_for("venues.categories"))
+    return render_template("venues/categories.html", form=form,
+                           categories=categories_for(current_user.commune_id))
+
+
+def init_app(app) -> None:
+    """The venue pages."""
+    app.register_blueprint(bp)

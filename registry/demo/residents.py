@@ -1,0 +1,38 @@
+"""Demo residents: the register of about 300 people, most with a card, a few card scans."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from registry.demo import demo_person
+from registry.extensions import db
+from registry.models import CardStatus, Commune, ResidentCard
+from registry.services.residents.cards import card_url, issue_card, issue_missing_cards
+from registry.services.residents.register import add_resident
+from registry.services.residents.scan import scan_card
+
+
+def seed_residents(commune: Commune, *, context: dict, rng) -> None:
+    """About 300 residents across the villages, most with a card, a few card scans today."""
+    clerk = context["users"].get("vanhoa") or context["users"]["admin"]
+    villages = context["villages"]
+    residents = []
+    for i in range(300):
+        name, phone = demo_person(rng)
+        year = rng.randint(1940, 2015)
+        residents.append(add_resident(
+            commune.id, clerk, full_name=name, birth_year=year, birth_date=None,
+            sex="female" if " Thị " in name else "male",
+            id_number=f"038{rng.choice('01')}{year % 100:02d}{rng.randint(0, 999999):06d}"
+            if rng.random() < 0.7 else None,
+            phone=phone if rng.random() < 0.6 else None, village_id=rng.choice(villages).id,
+            address=None))
+    issue_missing_cards(commune.id, clerk, [r.id for r in residents[:250]])
+    lost = residents[3]
+    db.session.refresh(lost)
+    issue_card(lost, clerk)  # one reissue, so the register shows a revoked card
+    venue_user = context["users"].get("diadiem")
+    point = context["venues"][8].points[0]
+    for resident in residents[:12]:
+        card = db.session.scalar(select(ResidentCard).where(
+            ResidentCard.resident_id == resident.id, ResidentCard.status == CardStatus.ACTIVE))
+        scan_card(point, card_url(card), direction="entry", user=venue_user)

@@ -1,0 +1,163 @@
+"""Venue forms: register or edit a venue, suspend it, a category; the spreadsheet import,
+whose rows go through the same venue form."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from registry.forms import BaseForm, int_or_none
+from registry.forms.imports import RowForm, empty_cells, read_table, take_form_errors
+from registry.forms.validators import VietnamesePhone
+from registry.services.communes import villages_for
+from registry.services.imports import ImportResult
+from registry.services.venues import categories_for
+from registry.text import fold
+
+
+class VenueForm(BaseForm):
+    """A venue as the clerk registers or edits it."""
+
+    name = StringField(_l("Venue name"), validators=[
+        DataRequired(message=_l("Enter the venue's name.")),
+        Length(max=200, message=_l("At most 200 characters."))])
+    category_id = SelectField(_l("Category"), coerce=int_or_none, validators=[
+        DataRequired(message=_l("Choose a category."))])
+    address = StringField(_l("Address"), validators=[
+        Optional(), Length(max=255, message=_l("At most 255 characters."))])
+    village_id = SelectField(_l("Village / residential group"), coerce=int_or_none,
+                             validators=[Optional()])
+    manager_name = StringField(_l("Person responsible for the QR code"), validators=[
+        DataRequired(message=_l("Enter the name of the person responsible.")),
+        Length(max=120, message=_l("At most 120 characters."))])
+    manager_phone = StringField(_l("Their phone"), validators=[
+        DataRequired(message=_l("Enter the phone of the person responsible.")),
+        VietnamesePhone()])
+    point_lines = TextAreaField(_l("Check-in points (one per line)"), validators=[
+        Optional(), Length(max=2000, message=_l("At most 2000 characters."))],
+        description=_l("Entrances or areas, each with its own QR poster. Empty: one point "
+                       "\"Cổng chính\"."))
+    notes = TextAreaField(_l("Notes"), validators=[
+        Optional(), Length(max=2000, message=_l("At most 2000 characters."))])
+
+    def point_names(self) -> list[str]:
+        """The check-in point names typed, one per line."""
+        return [line for line in (self.point_lines.data or "").splitlines() if line.strip()]
+
+
+class VenueStatusForm(BaseForm):
+    """Suspend or reactivate, with a reason."""
+
+    reason = StringField(_l("Reason"), validators=[
+        Optional(), Length(max=255, message=_l("At most 255 characters."))])
+
+
+class VenueImportForm(BaseForm):
+    """Upload a spreadsheet of venues."""
+
+    file = FileField(_l("Spreadsheet (.xlsx or .csv)"), validators=[
+        FileRequired(message=_l("Choose a file.")),
+        FileAllowed(["xlsx", "csv"], message=_l("Only .xlsx or .csv files."))])
+
+
+class CategoryForm(BaseForm):
+    """A venue category of the commune's own."""
+
+    name = StringField(_l("Name"), validators=[
+        DataRequired(message=_l("Enter a name.")),
+        Length(max=120, message=_l("At most 120 characters."))])
+
+
+def fill_venue_choices(form: VenueForm, commune_id: int) -> None:
+    """The commune's categories and villages as the form's choices."""
+    form.category_id.choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(c.id, c.name) for c in categories_for(commune_id)]
+    form.village_id.choices = [SelectChoice("", _("— none —"))] + [
+        SelectChoice(v.id, v.name) for v in villages_for(commune_id)]
+
+
+# --- the spreadsheet import ------------------------------------------------------------------
+
+# Columns of the template, in order: (key, header as printed in the template).
+IMPORT_COLUMNS = (
+    ("name", _l("Venue name")),
+    ("category", _l("Category")),
+    ("address", _l("Address")),
+    ("village", _l("Village / residential group")),
+    ("manager_name", _l("Person responsible")),
+    ("manager_phone", _l("Phone")),
+    ("points", _l("Check-in points (separated by ;)")),
+    ("notes", _l("Notes")),
+)
+IMPORT_REQUIRED = ("name", "category", "manager_name", "manager_phone")
+# The venue form's field behind each column.
+FIELD_COLUMNS = {"name": "name", "category_id": "category", "address": "address",
+                 "village_id": "village", "manager_name": "manager_name",
+                 "manager_phone": "manager_phone", "point_lines": "points", "notes": "notes"}
+
+
+def import_header() -> list[str]:
+    """The header row of the import template, in the user's language."""
+    return [str(label) for _key, label in IMPORT_COLUMNS]
+
+
+def _cell_message(column: str, value: str) -> str | None:
+    if column == "manager_phone":
+        return _("\"%(value)s\" is not a phone number.", value=value)
+    return None
+
+
+def parse_venue_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
+    """Check every row with the venue form and against the commune's categories and villages;
+    nothing is written."""
+    table, data = read_table(rows, IMPORT_COLUMNS, IMPORT_REQUIRED, header_help=_(
+        "The first row must hold the column names of the template (at least: venue name, "
+        "category, person responsible, phone). Download the template and copy your data "
+        "into it."), empty_help=_("The file has no venue rows."))
+    if data is None:
+        return table
+    categories = {}
+    for c in categories_for(commune_id):
+        categories[fold(c.name)] = c
+        categories[fold(c.code)] = c
+    villages = {fold(v.name): v for v in villages_for(commune_id)}
+    labels = {key: str(label) for key, label in IMPORT_COLUMNS}
+    form = VenueForm(formdata=None, meta={"csrf": False})
+    fill_venue_choices(form, commune_id)
+    checker = RowForm(form)
+    seen: dict[str, int] = {}
+    for row in data:
+        values = row.values
+        skip = empty_cells(row, IMPORT_REQUIRED, labels)
+        category = categories.get(fold(values.get("category", "")))
+        if values.get("category") and category is None:
+            row.errors.append((labels["category"], _(
+                "Unknown category \"%(value)s\".", value=values["category"])))
+            skip.add("category")
+        village = villages.get(fold(values["village"])) if values.get("village") else None
+        if values.get("village") and village is None:
+            row.errors.append((labels["village"], _(
+                "Unknown village \"%(value)s\": add it to the commune's list first.",
+                value=values["village"])))
+            skip.add("village")
+        checker.check({
+            "name": values.get("name", ""), "category_id": str(category.id) if category else "",
+            "address": values.get("address", ""), "village_id": str(village.id) if village else "",
+            "manager_name": values.get("manager_name", ""),
+            "manager_phone": values.get("manager_phone", ""),
+            "point_lines": "\n".join((values.get("points") or "").split(";")),
+            "notes": values.get("notes", "")})
+        take_form_errors(row, checker, FIELD_COLUMNS, labels, skip, _cell_message)
+        key = fold(values.get("name", "")) + "|" + fold(values.get("address", ""))
+        if values.get("name") and key in seen:
+            row.errors.append((labels["name"], _(
+                "The same venue is already on row %(line)s.", line=seen[key])))
+        seen.setdefault(key, row.line)
+        row.cleaned = {
+            "name": form.name.data, "category_id": form.category_id.data,
+            "address": form.address.data or None, "village_id": form.village_id.data,
+            "manager_name": form.manager_name.data, "manager_phone": form.manager_phone.data,
+            "notes": form.notes.data or None, "point_names": form.point_names()}
+    return ImportResult(rows=data)

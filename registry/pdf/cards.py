@@ -1,0 +1,68 @@
+"""Disease-control cards: ten ID-1 cards on an A4 sheet with cut lines, or one card on a
+card-sized page, always in Vietnamese; large prints as a background job in parts of whole
+sheets, rendered by both workers and joined."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from registry.extensions import db
+from registry.models import Commune, ResidentCard
+from registry.pdf import merge_pdfs, render_pdf
+from registry.pdf.qr import qr_png_data_uri
+from registry.services.jobs import JobContext, JobError, JobKind
+from registry.services.residents.cards import card_url, load_cards
+
+CARDS_PER_SHEET = 10
+# Cards per part of a printing job: 10 A4 sheets, about a second of WeasyPrint each.
+CARDS_PER_PART = 100
+
+
+def _card_view(card: ResidentCard) -> dict:
+    resident = card.resident
+    # The card itself gives the QR its quiet zone.
+    return {"qr": qr_png_data_uri(card_url(card)), "full_name": resident.full_name,
+            "birth_year": resident.birth_year, "number": card.number,
+            "village": resident.village.name if resident.village else ""}
+
+
+def render_cards_pdf(commune: Commune, cards: list[ResidentCard], *, single: bool = False) -> bytes:
+    """Cards on A4 sheets (10 per sheet, cut lines), or one card on a card-sized page."""
+    views = [_card_view(c) for c in cards]
+    size = 1 if single else CARDS_PER_SHEET
+    sheets = [views[i:i + size] for i in range(0, len(views), size)]
+    with force_locale("vi"):  # cards are official documents: always Vietnamese
+        return render_pdf("pdf/cards.html", stylesheets=("base.css", "cards.css"),
+                          sheets=sheets, commune=commune, single=single)
+
+
+def split_card_job(params: dict) -> list[dict]:
+    """Parts of whole sheets, so merged parts give full sheets."""
+    ids = params["card_ids"]
+    return [{"card_ids": ids[i:i + CARDS_PER_PART], "units": len(ids[i:i + CARDS_PER_PART])}
+            for i in range(0, len(ids), CARDS_PER_PART)]
+
+
+def render_card_part(ctx: JobContext, part: dict) -> None:
+    """One part of a card-printing job, written to its part file."""
+    cards = load_cards(part["card_ids"])
+    if not cards:
+        raise JobError(_("The cards to print no longer exist."))
+    commune = db.session.get(Commune, cards[0].commune_id)
+    ctx.part_path.write_bytes(render_cards_pdf(commune, cards))
+
+
+def merge_card_parts(ctx: JobContext, params: dict, paths: list[Path]) -> tuple[Path, str]:
+    """Join the parts into one PDF, page by page (pypdf), without holding a WeasyPrint doc."""
+    if not paths:
+        raise JobError(_("There are no cards to print."))
+    target = merge_pdfs(paths, ctx.workdir / "the-kiem-soat.pdf")
+    return target, f"the-kiem-soat-{len(params['card_ids'])}.pdf"
+
+
+def card_job_kind(_app) -> JobKind:
+    """The card printing job (a receiver of `signals.job_kinds`)."""
+    return JobKind("resident_cards", render_card_part, split=split_card_job,
+                   merge=merge_card_parts)

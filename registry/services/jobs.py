@@ -1,0 +1,175 @@
+"""Background jobs as the registry keeps them: the `jobs` rows users watch, the kinds features
+offer, queueing, stale jobs, and the files jobs leave.
+
+A feature offers a kind by connecting, in its `init_app`, a receiver of `signals.job_kinds` that
+returns a `JobKind`:
+
+    JobKind("resident_cards", render_part, split=split_cards, merge=merge_parts)
+
+and a view starts one with `enqueue(kind, params, user, title)`; the worker (`registry.worker`,
+started by `bin/serve` with two processes) runs it. A kind without `split` runs as one task:
+`func(ctx, params) -> (path, download_name)`. A kind with `split` is cut into parts that huey hands
+to both worker processes (`func(ctx, part_params)` writes `ctx.part_path`); the worker finishing
+the last part calls `merge(ctx, params, part_paths) -> (path, download_name)`.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable
+
+from flask import Flask, current_app
+from sqlalchemy import func, select, update
+
+from registry import signals
+from registry.extensions import db
+from registry.models import Job, JobStatus
+from registry.timeutil import utcnow
+from registry.transactions import commit_early
+
+# A running job writes a heartbeat this often; one silent for STALE_AFTER while the workers are
+# idle (or for HARD_STALE_AFTER in any case) is failed: its worker died or was restarted.
+HEARTBEAT_SECONDS = 10
+STALE_AFTER = timedelta(seconds=120)
+HARD_STALE_AFTER = timedelta(minutes=30)
+# Finished files hold personal data (cards carry names): they are deleted after this long.
+KEEP_FILES_FOR = timedelta(days=7)
+
+
+class JobError(Exception):
+    """A failure to explain to the user as is (the message is already translated)."""
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """How to run one kind of job (see the module docstring)."""
+
+    kind: str
+    func: Callable
+    split: Callable | None = None
+    merge: Callable | None = None
+
+    def __post_init__(self):
+        if (self.split is None) != (self.merge is None):
+            raise ValueError("split and merge go together")
+
+
+def job_kinds() -> dict[str, JobKind]:
+    """The kinds the features offer (receivers of `signals.job_kinds`), by name."""
+    return {kind.kind: kind for kind in signals.collect(signals.job_kinds,
+                                                         current_app._get_current_object())}
+
+
+@dataclass
+class JobContext:
+    """What a running job may use: its folder, its parameters, and progress reports."""
+
+    job_id: int
+    workdir: Path
+    part_index: int | None = None
+
+    @property
+    def part_path(self) -> Path:
+        """Where a part writes its output."""
+        return self.workdir / f"part-{self.part_index:05d}.pdf"
+
+    def report(self, done: int | None = None, total: int | None = None,
+               message: str | None = None) -> None:
+        """Set the progress of a single-task job (parts report through their units)."""
+        values = {"heartbeat_at": utcnow()}
+        if done is not None:
+            values["progress_done"] = done
+        if total is not None:
+            values["progress_total"] = total
+        if message is not None:
+            values["message"] = message[:255]
+        update_job(self.job_id, **values)
+
+
+def jobs_dir(app: Flask | None = None) -> Path:
+    """instance/jobs: one folder per job holding its parts and its finished file."""
+    app = app or current_app
+    path = Path(app.instance_path) / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def job_file(job: Job) -> Path | None:
+    """The finished file of a done job, if it is still there."""
+    if job.status != JobStatus.DONE or not job.result_path:
+        return None
+    path = (jobs_dir() / job.result_path).resolve()
+    if jobs_dir().resolve() not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def update_job(job_id: int, **values) -> None:
+    """Write a job's progress or outcome where the page polling it sees it at once."""
+    db.session.execute(update(Job).where(Job.id == job_id).values(**values))
+    commit_early()
+
+
+def enqueue(kind: str, params: dict, user, title: str) -> Job:
+    """Create the job row and hand it to the worker (`signals.job_queued`).
+
+    The row is committed first: the worker, in another process, must see it. In immediate
+    mode (tests) the job has run when this returns.
+    """
+    if kind not in job_kinds():
+        raise KeyError(kind)
+    job = Job(commune_id=user.commune_id, user_id=user.id, kind=kind, title=title[:200],
+              params=params, status=JobStatus.QUEUED, heartbeat_at=utcnow())
+    db.session.add(job)
+    delete_old_job_files()
+    commit_early()
+    signals.job_queued.send(current_app._get_current_object(), job_id=job.id)
+    db.session.refresh(job)
+    return job
+
+
+def expire_stale_jobs(commune_id: int | None = None) -> int:
+    """Fail queued or running jobs whose worker has stopped; returns how many were failed.
+
+    A job waiting behind another job's parts does not beat, so it counts as stale only when no
+    job at all has beaten lately (the workers are gone), or after HARD_STALE_AFTER.
+    """
+    now = utcnow()
+    open_states = (JobStatus.QUEUED, JobStatus.RUNNING)
+    stmt = select(Job).where(Job.status.in_(open_states), Job.heartbeat_at < now - STALE_AFTER)
+    if commune_id is not None:
+        stmt = stmt.where(Job.commune_id == commune_id)
+    candidates = db.session.scalars(stmt).all()
+    if not candidates:
+        return 0
+    latest = db.session.scalar(select(func.max(Job.heartbeat_at))
+                               .where(Job.status.in_(open_states)))
+    workers_busy = latest is not None and latest >= now - STALE_AFTER
+    failed = 0
+    for job in candidates:
+        if workers_busy and job.heartbeat_at >= now - HARD_STALE_AFTER:
+            continue
+        job.status = JobStatus.FAILED
+        job.finished_at = now
+        job.error = ("worker_lost" if job.started_at else "worker_missing")
+        failed += 1
+    db.session.flush()
+    return failed
+
+
+def delete_job_files(job: Job) -> None:
+    """Remove a job's folder (its parts and finished file)."""
+    shutil.rmtree(jobs_dir() / str(job.id), ignore_errors=True)
+
+
+def delete_old_job_files() -> int:
+    """Delete the files of jobs finished more than KEEP_FILES_FOR ago; returns how many."""
+    old = db.session.scalars(select(Job).where(Job.finished_at < utcnow() - KEEP_FILES_FOR,
+                                               Job.result_path.is_not(None))).all()
+    for job in old:
+        delete_job_files(job)
+        job.result_path = None
+    db.session.flush()
+    return len(old)

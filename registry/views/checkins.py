@@ -1,0 +1,204 @@
+"""Check-ins as visitors and venues see them: the public page behind a poster's QR (declare,
+check in with one tap, check out), and a venue's own visitors of today."""
+from __future__ import annotations
+
+import secrets
+
+from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect,
+                   render_template, request, url_for)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry import signals
+from registry.demo.checkins import seed_self_scans
+from registry.extensions import csrf, db, limiter
+from registry.formatting import phone_national
+from registry.forms import ActionForm
+from registry.forms.declarations import declaration_form
+from registry.models import Role, Venue
+from registry.security import roles_required
+from registry.services.audit import record_event
+from registry.services.checkins import (check_out, daily_counts, declaration_from_checkin,
+                                        device_hash, open_phone_visit, previous_checkin,
+                                        repeat_answers, self_scan, todays_checkins)
+from registry.services.declarations import active_questions
+from registry.services.posters import TokenState, resolve_token
+from registry.timeutil import local_today
+
+bp = Blueprint("checkins", __name__)
+# The forms check their CSRF token themselves (BaseForm), so that an expired token (a phone that
+# closed the browser mid-form) re-shows the form with what was typed, instead of an error page.
+csrf.exempt(bp)
+
+DEVICE_COOKIE = "registry_device"
+DEVICE_COOKIE_DAYS = 365
+
+
+def public_rate_limit() -> str:
+    """The configured limit of the public endpoints, per client address."""
+    return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
+# One budget for all public endpoints together, so a script cannot spread over them.
+public_limit = limiter.shared_limit(public_rate_limit, scope="public_checkin")
+
+
+def _unavailable(resolved, state: str, status: int):
+    commune = resolved.commune if resolved is not None else None
+    venue = resolved.point.venue if resolved is not None and resolved.point else None
+    return render_template("checkins/unavailable.html", state=state, commune=commune,
+                           venue=venue, retired=resolved.retired if resolved else None), status
+
+
+def _load(token: str):
+    """(point, venue, commune, None) for a usable token, else (…, the page to answer with)."""
+    g.no_store = True  # pages show personal data of the phone's owner: never cache them
+    resolved = resolve_token(token)
+    if resolved.state in (TokenState.MALFORMED, TokenState.UNKNOWN):
+        return None, None, None, _unavailable(None, "unknown", 404)
+    if resolved.state == TokenState.WITHDRAWN:
+        return None, None, None, _unavailable(resolved, "withdrawn", 410)
+    point = resolved.point
+    venue = point.venue
+    if venue.is_suspended or not point.is_active:
+        return None, None, None, _unavailable(resolved, "suspended", 200)
+    return point, venue, resolved.commune, None
+
+
+def _current_device() -> tuple[str | None, str | None]:
+    """The phone's cookie value (a new one if it has none) and the hash of the existing one."""
+    value = request.cookies.get(DEVICE_COOKIE)
+    dev_hash = device_hash(value)
+    return (value if dev_hash else None), dev_hash
+
+
+def _with_device_cookie(response, value: str):
+    """Keep (or refresh) the long-lived cookie that lets this phone check in with one tap."""
+    response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+                        httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
+
+
+@bp.route("/c/<token>", methods=["GET", "POST"])
+@public_limit
+def page(token: str):
+    """The declaration page of one check-in point (public, phone-first, no JavaScript)."""
+    point, venue, commune, refusal = _load(token)
+    if refusal:
+        return refusal
+    cookie, dev_hash = _current_device()
+    questions = active_questions(commune.id)
+    previous = previous_checkin(commune.id, dev_hash)
+    wants_form = request.args.get("edit") == "1" or request.args.get("new") == "1"
+    if request.method == "GET" and not wants_form:
+        visit = open_phone_visit(point, dev_hash)
+        if visit is not None:
+            return render_template("checkins/done.html", point=point, venue=venue,
+                                   commune=commune, visit=visit, action_form=ActionForm())
+        if previous is not None and repeat_answers(previous, questions) is not None:
+            return render_template("checkins/quick.html", point=point, venue=venue,
+                                   commune=commune, previous=previous,
+                                   action_form=ActionForm())
+    form = declaration_form(questions, locale=str(get_locale()))
+    if request.method == "GET" and previous is not None and request.args.get("new") != "1":
+        _prefill(form, previous)
+    if form.validate_on_submit():
+        cookie = cookie or secrets.token_urlsafe(32)
+        merged = self_scan(point, form.to_declaration(), device_hash(cookie),
+                           commune.checkin_merge_minutes).merged
+        flash(_("Checked in. Show this screen to the staff if asked.") if not merged else
+              _("You were already checked in here; your details have been updated."), "success")
+        return _with_device_cookie(redirect(url_for("checkins.page", token=token)), cookie)
+    expired = request.method == "POST" and _csrf_failed(form)
+    return render_template("checkins/form.html", point=point, venue=venue, commune=commune,
+                           form=form, previous=previous, expired=expired)
+
+
+def _csrf_failed(form) -> bool:
+    """Whether the form was refused for its CSRF token (expired or missing)."""
+    token_field = getattr(form, "csrf_token", None)
+    return bool(token_field is not None and token_field.errors)
+
+
+def _prefill(form, previous) -> None:
+    """Fill the form with this phone's last declaration, so details are only corrected."""
+    for name in ("full_name", "birth_year", "sex", "id_number", "nationality", "province",
+                 "ward", "address", "email"):
+        getattr(form, name).data = getattr(previous, name)
+    form.phone.data = phone_national(previous.phone)
+    for q, answer, details in form.question_fields():
+        old = (previous.answers or {}).get(q.code) or {}
+        if old.get("answer") is not None:
+            answer.data = "yes" if old["answer"] else "no"
+            details.data = old.get("details")
+
+
+@bp.post("/c/<token>/again")
+@public_limit
+def again(token: str):
+    """One tap: check in with this phone's last declaration, unchanged."""
+    point, venue, commune, refusal = _load(token)
+    if refusal:
+        return refusal
+    cookie, dev_hash = _current_device()
+    previous = previous_checkin(commune.id, dev_hash)
+    form = ActionForm()
+    answers = (repeat_answers(previous, active_questions(commune.id))
+               if previous is not None else None)
+    if not form.validate_on_submit() or answers is None:
+        flash(_("The page was open too long. Please check your details and press the button "
+                "again.") if _csrf_failed(form) else _("Please fill in the declaration."),
+              "warning")
+        return redirect(url_for("checkins.page", token=token, edit=1))
+    declaration = declaration_from_checkin(previous)
+    declaration.answers = answers
+    merged = self_scan(point, declaration, dev_hash, commune.checkin_merge_minutes).merged
+    flash(_("Checked in. Show this screen to the staff if asked.") if not merged else
+          _("You were already checked in here; your details have been updated."), "success")
+    return _with_device_cookie(redirect(url_for("checkins.page", token=token)), cookie)
+
+
+@bp.post("/c/<token>/checkout")
+@public_limit
+def checkout(token: str):
+    """Record the time of leaving for this phone's open visit at the point."""
+    point, venue, commune, refusal = _load(token)
+    if refusal:
+        return refusal
+    _cookie, dev_hash = _current_device()
+    visit = open_phone_visit(point, dev_hash)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The page was open too long. Please press the button again."), "warning")
+        return redirect(url_for("checkins.page", token=token))
+    if visit is None:
+        flash(_("There is no open visit to check out from on this phone."), "warning")
+        return redirect(url_for("checkins.page", token=token))
+    check_out(visit)
+    flash(_("Checked out. Thank you, and goodbye."), "success")
+    return make_response(redirect(url_for("checkins.page", token=token)))
+
+
+# --- a venue's own visitors --------------------------------------------------------------
+
+@bp.get("/my-venue/")
+@roles_required(Role.VENUE)
+def today():
+    """Today's visitors of the user's own venue (audited: it shows personal data)."""
+    venue = db.session.get(Venue, current_user.venue_id) if current_user.venue_id else None
+    if venue is None or venue.commune_id != current_user.commune_id:
+        abort(404)
+    g.no_store = True
+    checkins = todays_checkins(venue)
+    record_event("view", venue, details={"list": "today_checkins", "day": str(local_today()),
+                                         "rows": len(checkins)})
+    return render_template("checkins/today.html", venue=venue, checkins=checkins,
+                           counts=daily_counts(venue), today=local_today())
+
+
+def init_app(app) -> None:
+    """The public check-in page and the venue's list; demo self-scans."""
+    app.register_blueprint(bp)
+    signals.seed_demo.connect(seed_self_scans)

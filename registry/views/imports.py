@@ -1,0 +1,59 @@
+"""The two steps every spreadsheet import shares (venues, residents): preview, then confirm.
+
+Not a blueprint: helpers the import views call with their own form, parser and importer.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.services.imports import ImportResult, stash_upload, stashed_upload
+from registry.spreadsheets import SpreadsheetError, read_rows
+
+Parser = Callable[[int, list[list[str]]], ImportResult]
+
+
+def preview_upload(form, kind: str, parse: Parser) -> tuple[ImportResult | None, str | None]:
+    """Check an uploaded file; a valid one is kept and its token returned for the confirm step.
+
+    Errors that make the file unreadable go on the form's file field.
+    """
+    if not form.validate_on_submit():
+        return None, None
+    upload = form.file.data
+    data = upload.read()
+    try:
+        rows = read_rows(upload.filename, data)
+    except SpreadsheetError:
+        form.file.errors.append(_("This file cannot be read as a spreadsheet. Save it as "
+                                  ".xlsx or .csv (UTF-8) and try again."))
+        return None, None
+    result = parse(current_user.commune_id, rows)
+    token = stash_upload(kind, current_user.id, upload.filename, data) if result.is_valid \
+        else None
+    return result, token
+
+
+def confirm_upload(csrf_form, kind: str, parse: Parser, run_import: Callable[..., int],
+                   upload_endpoint: str) -> int | object:
+    """Import the previewed file, every row or none (checked again: data may have changed).
+
+    Returns the number imported, or a redirect back to the upload page.
+    """
+    token = request.form.get("token", "")
+    if not csrf_form.validate_on_submit() or not token.replace("-", "").replace("_", "").isalnum():
+        abort(400)
+    path = stashed_upload(kind, current_user.id, token)
+    if path is None:
+        flash(_("The preview has expired. Upload the file again."), "warning")
+        return redirect(url_for(upload_endpoint))
+    result = parse(current_user.commune_id, read_rows(path.name, path.read_bytes()))
+    if not result.is_valid:
+        flash(_("The file no longer passes the checks. Upload it again."), "warning")
+        return redirect(url_for(upload_endpoint))
+    count = run_import(current_user.commune_id, current_user, result)
+    path.unlink(missing_ok=True)
+    return count
