@@ -98,8 +98,8 @@ def _init_worker(db_url: str, instance: str) -> None:
 
 
 def _render_part(workdir: str, index: int, part: dict) -> int:
-    from registry.jobs import JobContext
-    from registry.services.residents import render_card_part
+    from registry.pdf.cards import render_card_part
+    from registry.services.jobs import JobContext
 
     render_card_part(JobContext(0, Path(workdir), part_index=index), part)
     return part["units"]
@@ -109,7 +109,8 @@ def _naive(db_url: str, instance: str, card_ids: list[int]) -> tuple[float, floa
     """All cards in one WeasyPrint document, in a fresh process: (wall s, CPU s, peak MB)."""
     from registry.extensions import db
     from registry.models import Commune
-    from registry.services.residents import load_cards, render_cards_pdf
+    from registry.pdf.cards import render_cards_pdf
+    from registry.services.residents.cards import load_cards
 
     _init_worker(db_url, instance)
     cards = load_cards(card_ids)
@@ -136,8 +137,8 @@ def _seed(count: int) -> tuple[list[int], int]:
     from registry.extensions import db
     from registry.models import ResidentCard, Role
     from registry.services.communes import add_village, create_commune
-    from registry.services.demo import demo_person
-    from registry.services.residents import issue_missing_cards
+    from registry.demo import demo_person
+    from registry.services.residents.cards import issue_missing_cards
     from registry.services.users import create_user
     from registry.models import Resident
     from registry.text import fold
@@ -170,8 +171,8 @@ def main() -> None:
     args = parser.parse_args()
     naive_counts = [int(n) for n in args.naive.split(",")]
 
-    from registry.jobs import JobContext
-    from registry.services.residents import CARDS_PER_PART, merge_card_parts, split_card_job
+    from registry.pdf.cards import CARDS_PER_PART, merge_card_parts, split_card_job
+    from registry.services.jobs import JobContext
 
     tmp = tempfile.mkdtemp(prefix="bench-cards-")
     db_url = f"sqlite:///{tmp}/bench.sqlite"

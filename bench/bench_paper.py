@@ -39,7 +39,7 @@ def _app(url: str):
 
 def _setup(app, postgres: bool):
     """Schema, a commune, a keyer and a collected batch with plenty of empty lines."""
-    from registry.services import paper as svc
+    from registry.services.paper import custody as svc
     from registry.services.communes import categories_for_code, create_commune
     from registry.services.users import create_user
     from registry.services.venues import register_venue
@@ -98,7 +98,9 @@ def _measure_saves(app, sheet_ids: list[int], saves: int, first_line: int) -> li
         start = time.perf_counter()
         response = client.post(f"/paper/sheets/{sheet_id}/key", data=data)
         times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 302, [l for l in response.get_data(as_text=True).splitlines() if "error" in l or "flash" in l]
+        assert response.status_code == 302, [
+            line for line in response.get_data(as_text=True).splitlines()
+            if "error" in line or "flash" in line]
     return times
 
 
@@ -133,8 +135,8 @@ def bench_database(label: str, url: str, rows: int, saves: int) -> None:
 
 def bench_print(copies: int = 1000) -> None:
     """1,000 stamped copies of the log sheet versus one full WeasyPrint layout."""
-    from registry.services import paper as svc
-    from registry.services.paper_print import blank_form_pdf, stamped_copies
+    from registry.pdf.paper import blank_form_pdf, stamped_copies
+    from registry.services.paper import custody as svc
 
     with tempfile.TemporaryDirectory() as tmp:
         app = _app(f"sqlite:///{tmp}/print.sqlite")

@@ -136,7 +136,7 @@ def run_backend(name: str, url: str, args, rng: random.Random) -> None:
         print(f"\n== {name}: {total:,} check-ins, {args.venues} venues "
               f"(loaded in {load:.0f} s)")
         from registry.services.dashboard import compute_dashboard, idle_venues, period_bounds_utc
-        from registry.services.reports import create_report, report_figures
+        from registry.services.reports.drafting import create_report, report_figures
 
         today, cid = ctx["today"], ctx["commune_id"]
         month = (today - timedelta(days=30), today)
@@ -181,7 +181,8 @@ def run_backend(name: str, url: str, args, rng: random.Random) -> None:
 
 def bench_pdf() -> None:
     """Render a 4-page report PDF (draft, from a small database)."""
-    from registry.services.reports import add_directive, create_report, draft_pdf
+    from registry.pdf.reports import draft_report_pdf as draft_pdf
+    from registry.services.reports.drafting import add_directive, create_report
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/pdf.sqlite",

@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, text
 from registry import create_app
 from registry.extensions import db
 from registry.models import Checkin, CheckinSource, TimePrecision
-from registry.services import tracing
+from registry.services.tracing import cases, search
 from registry.services.communes import categories_for_code, create_commune
 from registry.services.venues import register_venue
 from registry.text import fold
@@ -117,19 +117,19 @@ def run(backend: str, url: str, rows: int) -> None:
         today = local_today()
         sample = rng.sample(people, SEARCHES)
         by_phone = _median_ms(
-            lambda p: tracing.person_search(commune.id, p[1], "phone", today - timedelta(days=14),
+            lambda p: search.person_search(commune.id, p[1], "phone", today - timedelta(days=14),
                                             today),
             [(p,) for p in sample])
         by_name = _median_ms(
-            lambda p: tracing.person_search(commune.id, fold(p[0]), "name",
+            lambda p: search.person_search(commune.id, fold(p[0]), "name",
                                             today - timedelta(days=14), today),
             [(p,) for p in sample])
         all_namesakes = _median_ms(
-            lambda p: tracing.person_search(commune.id, fold(p[0]), "name",
+            lambda p: search.person_search(commune.id, fold(p[0]), "name",
                                             today - timedelta(days=14), today,
                                             all_namesakes=True),
             [(p,) for p in sample[:5]])
-        namesakes = len(tracing.person_search(commune.id, fold(sample[0][0]), "name",
+        namesakes = len(search.person_search(commune.id, fold(sample[0][0]), "name",
                                               today - timedelta(days=14), today).candidates)
         windows = []
         for _ in range(SEARCHES):
@@ -137,14 +137,14 @@ def run(backend: str, url: str, rows: int) -> None:
             start = utcnow() - timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 12))
             windows.append((venue_id, start))
         venue_ms = _median_ms(
-            lambda v, s: tracing.venue_search(commune.id, v, None, s, s + timedelta(hours=1)),
+            lambda v, s: search.venue_search(commune.id, v, None, s, s + timedelta(hours=1)),
             windows)
         pk_ms = _median_ms(lambda i: db.session.get(Checkin, i),
                            [(rng.randint(1, rows),) for _ in range(SEARCHES)])
         started = time.perf_counter()
         total = db.session.scalar(select(func.count()).select_from(Checkin))
         count_ms = (time.perf_counter() - started) * 1000
-        probe = tracing.person_search(commune.id, sample[0][1], "phone",
+        probe = search.person_search(commune.id, sample[0][1], "phone",
                                       today - timedelta(days=14), today)
         print(f"[{backend}] tracing search by phone (14 days): median {by_phone:.1f} ms "
               f"(e.g. {len(probe.visits)} visits, {probe.contact_count} contacts)")
@@ -156,11 +156,11 @@ def run(backend: str, url: str, rows: int) -> None:
         print(f"[{backend}] baseline: primary-key fetch {pk_ms:.2f} ms; "
               f"full count of {total:,} rows {count_ms:.1f} ms")
         # Hold a few thousand records in an open case, then purge through the CLI command.
-        case = tracing.create_case(commune.id, None, index_label="BN bench",
+        case = cases.create_case(commune.id, None, index_label="BN bench",
                                    index_date=today, index_date_kind="onset", notes=None)
         old_ids = db.session.scalars(select(Checkin.id).where(
             Checkin.checked_in_at < utcnow() - timedelta(days=30)).limit(2000)).all()
-        tracing.hold_checkins(case, set(old_ids))
+        cases.hold_checkins(case, set(old_ids))
         db.session.commit()
         db.session.remove()
         started = time.perf_counter()

@@ -6,8 +6,8 @@ features were set up (`registry.FEATURES`), so rows and seeders come out in a st
 
 | signal | sent by | sender, keyword arguments | each receiver returns |
 | --- | --- | --- | --- |
-| `dashboard_figures` | dashboard | commune_id; start_day, end_day | a list of rows {key, label, value, url} |
-| `purge_personal_data` | retention | commune_id; cutoff_utc, held_checkin_ids | rows cleared or deleted |
+| `dashboard_figures` | dashboard | commune_id; start_day, end_day | rows {key, label, value, url} |
+| `purge_personal_data` | retention | commune_id; cutoff_utc, held_checkin_ids | rows purged |
 | `card_checkin_ids` | tracing | commune_id; card_number | ids of the card holder's check-ins |
 | `linked_checkin_ids` | tracing | commune_id; checkin_ids | the same people's other check-ins |
 | `job_kinds` | jobs | the app | a `JobKind` (how to run a background job) |

@@ -1,6 +1,7 @@
 """The background worker: huey's queue and the tasks its consumer runs (background jobs in parts,
-the nightly purge). This is a job's boundary, as a request's end is a view's: it builds the app
-once per worker process, commits a job's progress as it goes, and commits the purge once.
+the nightly purge). This is a job's boundary, as a request's end is a view's: it commits a job's
+progress as it goes, and the purge once. The consumer starts from `registry.consumer`, which
+tells this module how to build the app (once per worker process, on its first task).
 
 Storage: SQLite under instance/ by default, Redis when HUEY_REDIS_URL is set. Tests and
 HUEY_IMMEDIATE run tasks in-process, at once (huey's immediate mode).
@@ -13,11 +14,13 @@ import os
 import threading
 from pathlib import Path
 
+from collections.abc import Callable
+
 from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import update
 
-from registry import create_app, signals
+from registry import signals
 from registry.extensions import db
 from registry.models import Job, JobStatus
 from registry.services.jobs import (HEARTBEAT_SECONDS, JobContext, JobError, job_kinds,
@@ -48,6 +51,13 @@ def _make_huey():
 
 huey = _make_huey()
 _worker_app: Flask | None = None
+_app_factory: Callable[[], Flask] | None = None
+
+
+def use_app_factory(factory: Callable[[], Flask]) -> None:
+    """How a worker process builds its app (the consumer's entry point says)."""
+    global _app_factory
+    _app_factory = factory
 
 
 def _queue_job(_app, job_id: int) -> None:
@@ -68,7 +78,9 @@ def _app_context():
     if has_app_context():
         return contextlib.nullcontext()
     if _worker_app is None:
-        _worker_app = create_app()
+        if _app_factory is None:
+            raise RuntimeError("start the consumer from registry.consumer")
+        _worker_app = _app_factory()
     return _worker_app.app_context()
 
 

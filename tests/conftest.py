@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from datetime import datetime, time, timedelta
 from itertools import count
 
 import pytest
@@ -12,6 +13,11 @@ from sqlalchemy import text
 from registry import create_app
 from registry.extensions import db
 from registry.models import Role
+from registry.services.residents.register import add_resident
+from registry.services.tracing import cases
+from registry.timeutil import local_today, utcnow
+from tests.scenes import (AN_ID, APPROX, CARD, DATE_ONLY, EXACT, OB, PAPER, START, TODAY, S,
+                          checkin, kept_count, village_named, visit)
 
 POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -251,3 +257,107 @@ def page(chromium):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def scene(app, commune, make_venue):
+    """Two venues and visits from all four sources around the index case's visits."""
+    market = make_venue(name="Chợ Nưa", category="market", points=("Cổng Đông", "Cổng Tây"))
+    school = make_venue(name="Trường THCS Triệu Sơn")
+    east, west, gate = market.points[0], market.points[1], school.points[0]
+    day = local_today() - timedelta(days=2)
+    at = lambda d, h, m=0: datetime.combine(d, time(h, m))  # noqa: E731
+    v = {}
+    # The index case: self-scan at the market's east gate 09:00–09:20 …
+    v["index"] = visit(east, S, "Nguyễn Văn An", at(day, 9), stay_minutes=20, id_number=AN_ID,
+                       phone="+84912345678", birth_year=1985, sex="male")
+    # … and the next day on paper at the school, a rough time, the name typed differently
+    # but the same ID number (a linked record).
+    v["index_paper"] = visit(gate, PAPER, "NGUYEN V AN", at(day + timedelta(days=1), 14),
+                             precision=APPROX, id_number=AN_ID)
+    # At the east gate on the same day:
+    v["card"] = visit(east, CARD, "Trần Thị Bình", at(day, 9, 40), id_number="038190000001",
+                      phone="+84987654321")                                   # in the window
+    v["behalf"] = visit(east, OB, "Lê Văn Cường", at(day, 8, 35), birth_year=1950)  # in window
+    v["paper_day"] = visit(east, PAPER, "Phạm Thị Dung", at(day, 0), precision=DATE_ONLY)
+    v["late"] = visit(east, S, "Vũ Thị Hà", at(day, 10, 30))                  # too late
+    v["paper_rough_late"] = visit(east, PAPER, "Hoàng Minh Đức", at(day, 12, 30),
+                                  precision=APPROX)                            # 10:30–14:30
+    v["other_gate"] = visit(west, OB, "Đỗ Văn Giang", at(day, 9, 5))          # other point
+    v["day_before"] = visit(east, PAPER, "Bùi Thị Hoa", at(day - timedelta(days=1), 0),
+                            precision=DATE_ONLY)                               # other day
+    # At the school the next day, during the index case's rough 14:00 (12:00–16:00 ± 30'):
+    v["school_ob"] = visit(gate, OB, "Ngô Quang Huy", at(day + timedelta(days=1), 15))
+    v["school_late"] = visit(gate, S, "Đặng Thị Lan", at(day + timedelta(days=1), 17))
+    db.session.commit()
+    return {"day": day, "market": market, "school": school, "east": east, "west": west,
+            "gate": gate, **v}
+
+
+@pytest.fixture
+def old_scene(scene, commune):
+    """The scene plus visits from 30 and 40 days ago, some found by an open case."""
+    east, gate = scene["east"], scene["gate"]
+    old = local_today() - timedelta(days=30)
+    olds = [visit(east, src, f"Người cũ {i}", datetime.combine(old, time(8 + i)),
+                  precision=DATE_ONLY if src == PAPER else EXACT, phone="+84911000111")
+            for i, src in enumerate((S, CARD, PAPER, OB, PAPER))]
+    olds.append(visit(gate, PAPER, "Người rất cũ", datetime.combine(
+        old - timedelta(days=10), time(7)), precision=APPROX))
+    case = cases.create_case(commune.id, None, index_label="BN 1", index_date=old,
+                               index_date_kind="onset", notes=None)
+    cases.hold_checkins(case, {olds[0].id, olds[2].id})
+    db.session.commit()
+    return {**scene, "olds": olds, "case": case}
+
+
+@pytest.fixture
+def data(app, commune, make_venue):
+    """A school with mixed check-ins, a market with a purged day, an idle shop."""
+    school = make_venue(name="Trường Tiểu học Triệu Sơn", category="school")
+    market = make_venue(name="Chợ Nưa", category="market", manager_name="Lê Thị Chợ",
+                        manager_phone="+84987654321")
+    shop = make_venue(name="Tạp hóa Cô Lan", category="household_business",
+                      manager_name="Trần Thị Lan", manager_phone="+84911222333")
+    school.points[0].poster_printed_at = utcnow()
+    for _ in range(3):
+        checkin(school, "self_scan", TODAY - timedelta(days=2))
+    checkin(school, "paper", TODAY - timedelta(days=1))
+    checkin(school, "on_behalf", TODAY - timedelta(days=1), hour=23)  # still that local day
+    checkin(market, "card_scan", TODAY)
+    kept_count(market, "paper", TODAY - timedelta(days=5), 4)
+    # Outside the period: must not count.
+    checkin(school, "self_scan", START - timedelta(days=1), hour=23)
+    db.session.commit()
+    return {"school": school, "market": market, "shop": shop}
+
+
+@pytest.fixture
+def clerk(make_user):
+    """The commune's culture-information officer."""
+    return make_user(Role.CLERK, full_name="Nguyễn Thị Thúy")
+
+
+@pytest.fixture
+def chairman(make_user):
+    """The chairman who signs off."""
+    return make_user(Role.CHAIRMAN, full_name="Lê Văn Tiến")
+
+
+@pytest.fixture
+def make_resident(app, commune, make_user):
+    """Factory: make_resident(**overrides) -> Resident of the test commune (in Thôn Đông)."""
+    clerk = make_user(Role.CLERK)
+    east = village_named(commune, "Thôn Đông")
+
+    def make(**overrides):
+        fields = {"full_name": "Nguyễn Văn An", "birth_year": 1980, "sex": "male",
+                  "village_id": east.id, "phone": "+84912345678",
+                  "id_number": None, "address": None}
+        fields.update(overrides)
+        resident = add_resident(commune.id, clerk, **fields)
+        db.session.commit()
+        return resident
+
+    make.clerk = clerk
+    return make

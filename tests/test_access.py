@@ -246,8 +246,8 @@ def _resident_card(ctx):
 
 def _job(ctx):
     """A finished job of the logged-in user, with its file."""
-    from registry.services.jobs import jobs_dir
     from registry.models import Job, JobStatus
+    from registry.services.jobs import jobs_dir
 
     owner = getattr(ctx, "user", None) or ctx.other_user
     job = Job(commune_id=ctx.commune.id, user_id=owner.id, kind="resident_cards", title="Thẻ",
@@ -263,7 +263,11 @@ def _report(ctx, signed: bool = False):
     from datetime import date
 
     from registry.pdf.reports import render_report_pdf
-    from registry.services.reports.drafting import add_directive, create_report, submit_report
+    from registry.services.reports.drafting import (
+        add_directive,
+        create_report,
+        submit_report,
+    )
     from registry.services.reports.sign_off import sign_off
 
     attr = "signed_report" if signed else "report"
@@ -287,9 +291,9 @@ def _tracing_records(ctx) -> dict:
     """A tracing case with one F1 contact from one check-in at ctx.venue (made once per ctx)."""
     if not hasattr(ctx, "tracing"):
         from registry.models import CheckinSource
-        from registry.services.tracing import cases as tracing
         from registry.services.checkins import record_checkin
         from registry.services.declarations import Declaration
+        from registry.services.tracing import cases as tracing
         from registry.timeutil import local_today
 
         checkin = record_checkin(ctx.venue.points[0], CheckinSource.SELF_SCAN,

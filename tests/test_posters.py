@@ -222,8 +222,8 @@ def test_large_batch_runs_as_a_background_job(client, clerk, make_venue):
 
 def test_poster_part_renders_outside_a_request(app, make_venue, tmp_path):
     """The job worker renders posters with no request around it (no url_for)."""
-    from registry.services.jobs import JobContext
     from registry.pdf.posters import render_poster_part, split_poster_job
+    from registry.services.jobs import JobContext
 
     venue = make_venue(name="Chợ Nưa", points=("Cổng Đông", "Cổng Tây"))
     (part,) = split_poster_job({"point_ids": [p.id for p in venue.points], "size": "A4"})

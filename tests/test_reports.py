@@ -1,4 +1,4 @@
-"""Dashboard, report document, sign-off, PAdES signatures, verification and exports."""
+"""The report document, sign-off, PAdES signatures, verification."""
 from __future__ import annotations
 
 import hashlib
@@ -7,202 +7,23 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from openpyxl import load_workbook
-from sqlalchemy import func, select
-
 from pdfcheck import MM_PER_PT, decode_qr, font_names, page_sizes_mm, page_texts
+from sqlalchemy import select
+
 from registry.extensions import db
-from registry.models import (AuditEvent, Checkin, CheckinDailyCount, CheckinSource, Report,
-                             ReportStatus, Role)
-from registry import signals
+from registry.models import AuditEvent, Report, ReportStatus, Role
 from registry.pdf.reports import draft_report_pdf as draft_pdf
 from registry.pdf.reports import render_report_pdf
-from registry.services import dashboard as dashboard_service
-from registry.services.checkins import record_checkin
-from registry.services.declarations import Declaration
-from registry.services.reports.drafting import (add_directive, create_report,
-                                                default_recipients, submit_report)
+from registry.services.reports.drafting import (add_directive, create_report, default_recipients,
+                                                submit_report)
 from registry.services.reports.sign_off import sign_off, verify_pdf
-from registry.timeutil import local_to_utc, local_today, utcnow
-
-TODAY = local_today()
-START = TODAY - timedelta(days=9)
-
+from registry.timeutil import local_today
+from tests.scenes import START, TODAY, checkin, db_count
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def checkin(venue, source, day: date, hour: int = 9, name: str = "Nguyễn Văn Bình"):
-    """A check-in at `venue` on the local `day` at `hour`."""
-    return record_checkin(venue.points[0], CheckinSource(source), Declaration(full_name=name),
-                          at=local_to_utc(datetime.combine(day, datetime.min.time())
-                                          .replace(hour=hour)))
-
-
-def kept_count(venue, source, day: date, count: int):
-    """A purged day's count, as the purge leaves it."""
-    db.session.add(CheckinDailyCount(commune_id=venue.commune_id, venue_id=venue.id,
-                                     point_id=venue.points[0].id, day=day,
-                                     source=CheckinSource(source), count=count))
-
-
-def db_count(commune_id: int, start: date, end: date, source: str | None = None) -> int:
-    """Live plus purged check-ins of the local days start..end, straight from the tables."""
-    lo, hi = local_to_utc(datetime.combine(start, datetime.min.time())), local_to_utc(
-        datetime.combine(end + timedelta(days=1), datetime.min.time()))
-    live = select(func.count()).select_from(Checkin).where(
-        Checkin.commune_id == commune_id, Checkin.checked_in_at >= lo, Checkin.checked_in_at < hi)
-    kept = select(func.coalesce(func.sum(CheckinDailyCount.count), 0)).where(
-        CheckinDailyCount.commune_id == commune_id, CheckinDailyCount.day >= start,
-        CheckinDailyCount.day <= end)
-    if source:
-        live = live.where(Checkin.source == CheckinSource(source))
-        kept = kept.where(CheckinDailyCount.source == CheckinSource(source))
-    return db.session.scalar(live) + db.session.scalar(kept)
-
-
-@pytest.fixture
-def data(app, commune, make_venue):
-    """A school with mixed check-ins, a market with a purged day, an idle shop."""
-    school = make_venue(name="Trường Tiểu học Triệu Sơn", category="school")
-    market = make_venue(name="Chợ Nưa", category="market", manager_name="Lê Thị Chợ",
-                        manager_phone="+84987654321")
-    shop = make_venue(name="Tạp hóa Cô Lan", category="household_business",
-                      manager_name="Trần Thị Lan", manager_phone="+84911222333")
-    school.points[0].poster_printed_at = utcnow()
-    for _ in range(3):
-        checkin(school, "self_scan", TODAY - timedelta(days=2))
-    checkin(school, "paper", TODAY - timedelta(days=1))
-    checkin(school, "on_behalf", TODAY - timedelta(days=1), hour=23)  # still that local day
-    checkin(market, "card_scan", TODAY)
-    kept_count(market, "paper", TODAY - timedelta(days=5), 4)
-    # Outside the period: must not count.
-    checkin(school, "self_scan", START - timedelta(days=1), hour=23)
-    db.session.commit()
-    return {"school": school, "market": market, "shop": shop}
-
-
-@pytest.fixture
-def clerk(make_user):
-    """The commune's culture-information officer."""
-    return make_user(Role.CLERK, full_name="Nguyễn Thị Thúy")
-
-
-@pytest.fixture
-def chairman(make_user):
-    """The chairman who signs off."""
-    return make_user(Role.CHAIRMAN, full_name="Lê Văn Tiến")
-
-
-# The figures signal: this module answers it, as a feature would.
-def dashboard_figures(commune_id, start_day, end_day):
-    """A stand-in for the paper-sheet feature's figures."""
-    return [{"key": "sheets_collected", "label": "Phiếu giấy đã thu", "value": 17,
-             "url": "/sheets/?status=collected"}]
-
-
-def only_these_figures(monkeypatch):
-    """The dashboard's extra rows come from this module alone."""
-    signal = signals.OrderedSignal()
-    signal.connect(dashboard_figures)
-    monkeypatch.setattr(signals, "dashboard_figures", signal)
-
 
 # --- dashboard -----------------------------------------------------------------------------------
-
-def test_dashboard_figures_add_live_and_purged_counts(app, commune, data):
-    """Live check-ins and purged daily counts add up, by category, source and local day."""
-    board = dashboard_service.compute_dashboard(commune.id, START, TODAY)
-    rows = {r.name: r for r in board.rows}
-    school, market = rows["Trường học"], rows["Chợ"]
-    assert school.by_source == {"self_scan": 3, "card_scan": 0, "paper": 1, "on_behalf": 1}
-    assert market.by_source == {"self_scan": 0, "card_scan": 1, "paper": 4, "on_behalf": 0}
-    assert (school.venues, school.posters, school.active) == (1, 1, 1)
-    assert (market.posters, market.active) == (0, 1)
-    assert rows["Hộ kinh doanh"].active == 0
-    assert board.total.checkins == db_count(commune.id, START, TODAY) == 10
-    assert board.total.non_digital == 6
-    assert board.non_digital_share == pytest.approx(0.6)
-    daily = dict(board.daily)
-    assert daily[TODAY - timedelta(days=1)]["on_behalf"] == 1  # 23:00 local stays on its day
-    assert daily[TODAY - timedelta(days=5)]["paper"] == 4
-    assert len(board.daily) == 10
-
-
-def test_idle_venues_lists_the_people_to_chase(app, commune, data):
-    """Venues silent for N days, never-used first, with the last day seen."""
-    idle = dashboard_service.idle_venues(commune.id, days=3)
-    assert [i.venue.name for i in idle] == ["Tạp hóa Cô Lan"]
-    idle = dashboard_service.idle_venues(commune.id, days=3, today=TODAY + timedelta(days=4))
-    # Never checked in first, then the longest silent.
-    assert [i.venue.name for i in idle] == ["Tạp hóa Cô Lan", "Trường Tiểu học Triệu Sơn",
-                                            "Chợ Nưa"]
-    assert idle[2].last_checkin_day == TODAY
-    assert idle[1].last_checkin_day == TODAY - timedelta(days=1)
-
-
-def test_dashboard_page(app, client, auth, commune, data, clerk, monkeypatch):
-    """The page: SVG chart without inline style, extra figures, links, audited personal data."""
-    only_these_figures(monkeypatch)
-    auth.login(clerk)
-    response = client.get(f"/dashboard/?start={START}&end={TODAY}&days=3")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "<svg" in html and "<rect" in html and "style=" not in html
-    assert re.search(r'<td>Phiếu giấy đã thu</td><td class="num"><a href="/sheets/\?status=collected">'
-                     r'17</a></td>', html)
-    assert "Tạp hóa Cô Lan" in html and "0911 222 333" in html and "Trần Thị Lan" in html
-    # Each figure links to the records behind it.
-    assert f'/dashboard/checkins?source=paper&amp;start={START}&amp;end={TODAY}' in html
-    assert "kind=poster" in html and "kind=active" in html
-    # Figures in the page equal the database.
-    assert ">10</a>" in html
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.object_type == "dashboard_idle_venues")) == 1
-
-
-def test_dashboard_bad_period_gets_a_vietnamese_message(app, client, auth, data, clerk):
-    """A bad period is explained in Vietnamese on the field."""
-    auth.login(clerk)
-    html = client.get("/dashboard/?start=abc&end=2026-01-01").get_data(as_text=True)
-    assert "Ngày không hợp lệ." in html
-    html = client.get(f"/dashboard/?start={TODAY}&end={START}").get_data(as_text=True)
-    assert "Ngày cuối kỳ không được trước ngày đầu kỳ." in html
-
-
-def test_drill_down_to_checkins_and_venues(app, client, auth, commune, data, clerk):
-    """Figures lead to the check-ins and venues behind them."""
-    auth.login(clerk)
-    html = client.get(f"/dashboard/checkins?start={START}&end={TODAY}&source=paper"
-                      ).get_data(as_text=True)
-    assert "Nguyễn Văn Bình" in html
-    assert "Còn 4 lượt khai báo" in html  # the purged day is explained, not listed
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.object_type == "checkins", AuditEvent.action == "view")) == 1
-    html = client.get(f"/dashboard/venues?kind=active&start={START}&end={TODAY}"
-                      ).get_data(as_text=True)
-    assert "Chợ Nưa" in html and "Tạp hóa Cô Lan" not in html
-    assert client.get("/dashboard/checkins?source=bogus").status_code == 404
-
-
-@pytest.mark.parametrize("table", ["categories", "figures", "daily", "idle"])
-def test_exports(app, client, auth, commune, data, clerk, table, monkeypatch):
-    """Every dashboard table exports to .xlsx with the same figures; exports are audited."""
-    only_these_figures(monkeypatch)
-    auth.login(clerk)
-    response = client.get(f"/dashboard/export/{table}.xlsx?start={START}&end={TODAY}&days=3")
-    assert response.status_code == 200
-    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-    if table == "categories":
-        total = rows[-1]
-        assert total[0] == "Tổng cộng" and total[-2] == 10 and total[-1] == 6
-    elif table == "figures":
-        assert ("Phiếu giấy đã thu", 17) in rows
-    elif table == "daily":
-        assert len(rows) == 11 and sum(r[-1] for r in rows[1:]) == 10
-    else:
-        assert rows[1][0] == "Tạp hóa Cô Lan" and rows[1][4] == "0911 222 333"
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "export")) == 1
 
 
 # --- the report document ------------------------------------------------------------------------
@@ -649,10 +470,9 @@ def test_dashboard_and_sign_off_in_the_browser(live_server, page):
     """The chart draws under the site's CSP, and a report goes from draft to signed by clicks."""
     app, base = live_server
     with app.app_context():
-        from registry.services.communes import create_commune
+        from registry.services.communes import categories_for_code, create_commune
         from registry.services.users import create_user
         from registry.services.venues import register_venue
-        from registry.services.communes import categories_for_code
 
         commune = create_commune(15664)
         commune.chairman_name = "Lê Văn Tiến"

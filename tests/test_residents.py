@@ -1,9 +1,8 @@
-"""Resident register, cards (print, QR, revocation), the scan station and card-printing jobs."""
+"""Resident register, cards (print, QR, revocation) and the scan station."""
 from __future__ import annotations
 
 import io
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -11,38 +10,15 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from registry.extensions import db
-from registry.models import (AuditEvent, CardStatus, Checkin, CheckinSource, Job, JobStatus,
-                             Resident, ResidentCard, Role)
-from registry.services.residents.cards import (card_url, checkin_ids_for_card,
-                                               dashboard_figures, find_card_by_token,
-                                               issue_card, issue_missing_cards)
+from registry.models import (AuditEvent, CardStatus, Checkin, CheckinSource, Resident, ResidentCard,
+                             Role)
+from registry.services.residents.cards import (card_url, checkin_ids_for_card, dashboard_figures,
+                                               find_card_by_token, issue_card, issue_missing_cards)
 from registry.services.residents.register import add_resident
 from registry.services.residents.scan import scan_card
 from registry.timeutil import local_today, utcnow
 from tests.pdfcheck import decode_qr, font_names, page_sizes_mm, page_texts
-
-
-@pytest.fixture
-def make_resident(app, commune, make_user):
-    """Factory: make_resident(**overrides) -> Resident of the test commune (in Thôn Đông)."""
-    clerk = make_user(Role.CLERK)
-    east = _village(commune, "Thôn Đông")
-
-    def make(**overrides):
-        fields = {"full_name": "Nguyễn Văn An", "birth_year": 1980, "sex": "male",
-                  "village_id": east.id, "phone": "+84912345678",
-                  "id_number": None, "address": None}
-        fields.update(overrides)
-        resident = add_resident(commune.id, clerk, **fields)
-        db.session.commit()
-        return resident
-
-    make.clerk = clerk
-    return make
-
-
-def _village(commune, name):
-    return next(v for v in commune.villages if v.name == name)
+from tests.scenes import village_named
 
 
 def _xlsx(rows) -> bytes:
@@ -57,7 +33,7 @@ def _xlsx(rows) -> bytes:
 # --- register -------------------------------------------------------------------------------
 
 def test_search_ignores_diacritics_and_case_and_filters(client, auth, commune, make_resident):
-    east, west = _village(commune, "Thôn Đông"), _village(commune, "Thôn Tây")
+    east, west = village_named(commune, "Thôn Đông"), village_named(commune, "Thôn Tây")
     thuy = make_resident(full_name="Trần Thị Thủy", village_id=west.id, sex="female")
     make_resident(full_name="Lê Văn Đức", village_id=east.id)
     issue_card(thuy, make_resident.clerk)
@@ -78,7 +54,7 @@ def test_search_ignores_diacritics_and_case_and_filters(client, auth, commune, m
 def test_add_edit_and_vietnamese_errors(client, auth, commune, make_user):
     clerk = make_user(Role.CLERK)
     auth.login(clerk)
-    village = _village(commune, "Thôn Đông")
+    village = village_named(commune, "Thôn Đông")
     bad = client.post("/residents/new", data={"full_name": "", "birth": "năm tám mươi",
                                               "sex": "male", "village_id": village.id,
                                               "phone": "12", "id_number": "123"})
@@ -97,7 +73,7 @@ def test_add_edit_and_vietnamese_errors(client, auth, commune, make_user):
     assert resident.phone == "+84912345678"
     response = client.post(f"/residents/{resident.id}/edit", data={
         "full_name": "Phạm Thị Hoa", "birth": "1991", "sex": "female",
-        "village_id": _village(commune, "Thôn Tây").id, "phone": "", "id_number": ""})
+        "village_id": village_named(commune, "Thôn Tây").id, "phone": "", "id_number": ""})
     assert response.status_code == 302
     db.session.refresh(resident)
     assert resident.birth_year == 1991 and resident.birth_date is None
@@ -294,8 +270,11 @@ def test_scan_endpoint_json(client, auth, commune, make_resident, make_venue, ma
 @pytest.mark.browser
 def test_scan_station_in_chromium(live_server, page):
     """Type the code and Enter as a USB scanner does; green, then no double count; red."""
-    from registry.services.communes import add_village, create_commune
-    from registry.services.communes import categories_for_code
+    from registry.services.communes import (
+        add_village,
+        categories_for_code,
+        create_commune,
+    )
     from registry.services.users import create_user
     from registry.services.venues import register_venue
 
@@ -364,62 +343,6 @@ def test_scan_station_in_chromium(live_server, page):
 
 # --- background jobs ------------------------------------------------------------------------
 
-def test_card_job_runs_to_completion_with_progress(client, auth, commune, make_resident,
-                                                   monkeypatch):
-    from registry.pdf import cards
-
-    monkeypatch.setattr(cards, "CARDS_PER_PART", 10)  # 25 cards → 3 parts
-    for i in range(25):
-        make_resident(full_name=f"Cư Dân {i:02d}", village_id=commune.villages[i % 2].id)
-    auth.login(make_resident.clerk)
-    response = client.post("/residents/print", data={"scope": "without"})
-    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
-    job = db.session.scalar(select(Job))
-    assert job.status == JobStatus.DONE and job.parts_total == 3 and job.parts_done == 3
-    state = client.get(f"/jobs/{job.id}/progress").get_json()
-    assert state["status"] == "done" and state["percent"] == 100
-    assert state["done"] == state["total"] == 25
-    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert 'value="100"' in page and "Tải tệp PDF" in page
-    pdf = client.get(state["download_url"]).data
-    assert len(page_sizes_mm(pdf)) == 3  # 10 + 10 + 5 cards
-    names = {find_card_by_token(c["text"].rsplit("/", 1)[1]).resident.full_name
-             for c in decode_qr(pdf, page=2)}
-    assert len(names) == 5
-    assert db.session.scalar(select(func.count()).select_from(ResidentCard)) == 25
-
-
-def test_failed_job_says_why(client, auth, commune, make_user):
-    from registry import signals
-    from registry.services.jobs import JobError, JobKind, enqueue
-
-    def broken(ctx, params):
-        ctx.report(done=1, total=4)
-        raise JobError("Không đọc được dữ liệu.")
-
-    def broken_kind(_app):
-        return JobKind("test_broken", broken)
-
-    user = make_user(Role.CLERK)
-    with signals.job_kinds.connected_to(broken_kind):
-        job = enqueue("test_broken", {}, user, "Thử")
-    assert job.status == JobStatus.FAILED and job.progress_done == 1
-    auth.login(user)
-    state = client.get(f"/jobs/{job.id}/progress").get_json()
-    assert state["status"] == "failed" and state["error"] == "Không đọc được dữ liệu."
-
-
-def test_crashed_worker_job_does_not_stay_running(client, auth, commune, make_user):
-    user = make_user(Role.CLERK)
-    long_ago = utcnow() - timedelta(minutes=5)
-    job = Job(commune_id=commune.id, user_id=user.id, kind="resident_cards", title="Thẻ",
-              status=JobStatus.RUNNING, started_at=long_ago, heartbeat_at=long_ago)
-    db.session.add(job)
-    db.session.commit()
-    auth.login(user)
-    state = client.get(f"/jobs/{job.id}/progress").get_json()
-    assert state["status"] == "failed" and "bị dừng" in state["error"]
-
 
 def test_issue_missing_cards_numbers_in_sequence(app, commune, make_resident):
     people = [make_resident(full_name=f"Người {i}") for i in range(3)]
@@ -427,51 +350,6 @@ def test_issue_missing_cards_numbers_in_sequence(app, commune, make_resident):
     assert issue_missing_cards(commune.id, make_resident.clerk, [p.id for p in people]) == 2
     numbers = sorted(db.session.scalars(select(ResidentCard.number)))
     assert numbers == ["000001", "000002", "000003"]
-
-
-def test_card_job_with_a_real_consumer(client, auth, commune, make_resident, monkeypatch):
-    """The job goes through huey's queue to a consumer worker and reports progress as it goes."""
-    from huey.storage import MemoryStorage
-
-    from registry import worker as jobs
-    from registry.pdf import cards
-
-    monkeypatch.setattr(cards, "CARDS_PER_PART", 10)
-    monkeypatch.setattr(jobs, "_worker_app", client.application)
-    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.2)
-    for i in range(25):
-        make_resident(full_name=f"Cư Dân {i:02d}")
-    huey = jobs.huey
-    huey.immediate = False
-    huey.storage = MemoryStorage(huey.name)
-    consumer = huey.create_consumer(workers=1, worker_type="thread", periodic=False,
-                                    initial_delay=0.05, max_delay=0.2,
-                                    check_worker_health=False)
-    workers = [worker for _, worker in consumer.worker_threads]
-    for worker in workers:
-        worker.start()
-    try:
-        auth.login(make_resident.clerk)
-        response = client.post("/residents/print", data={"scope": "without"})
-        job_url = response.headers["Location"]
-        seen = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            state = client.get(job_url + "/progress").get_json()
-            seen.append(state["done"])
-            if state["status"] in ("done", "failed"):
-                break
-            time.sleep(0.05)
-    finally:
-        consumer.stop_flag.set()
-        for worker in workers:
-            worker.join(timeout=30)
-        huey.immediate = True
-    assert state["status"] == "done", state
-    assert seen == sorted(seen) and seen[-1] == 25
-    assert seen[0] < 25  # the request returned before the work was done: it ran in the worker
-    pdf = client.get(state["download_url"]).data
-    assert len(page_sizes_mm(pdf)) == 3
 
 
 def test_split_number_list():
@@ -485,7 +363,7 @@ def test_split_number_list():
 
 
 def test_print_by_list_and_by_village(client, auth, commune, make_resident):
-    west = _village(commune, "Thôn Tây")
+    west = village_named(commune, "Thôn Tây")
     a = make_resident(full_name="Người A", id_number="038080001111")
     b = make_resident(full_name="Người B")
     c = make_resident(full_name="Người C", village_id=west.id)
@@ -506,61 +384,3 @@ def test_print_by_list_and_by_village(client, auth, commune, make_resident):
     assert find_card_by_token(code["text"].rsplit("/", 1)[1]).resident_id == c.id
     empty = client.post("/residents/print", data={"scope": "village", "village_id": ""})
     assert "Chọn thôn/tổ dân phố." in empty.get_data(as_text=True)
-
-
-def test_job_page_survives_reload_and_old_files_go(client, auth, commune, make_user, app):
-    from registry.services.jobs import delete_old_job_files, jobs_dir
-
-    user = make_user(Role.CLERK)
-    running = Job(commune_id=commune.id, user_id=user.id, kind="resident_cards", title="Thẻ",
-                  status=JobStatus.RUNNING, progress_done=30, progress_total=120,
-                  started_at=utcnow(), heartbeat_at=utcnow())
-    old = Job(commune_id=commune.id, user_id=user.id, kind="resident_cards", title="Cũ",
-              status=JobStatus.DONE, result_name="the.pdf",
-              finished_at=utcnow() - timedelta(days=8))
-    db.session.add_all([running, old])
-    db.session.flush()
-    old.result_path = f"{old.id}/the.pdf"
-    db.session.commit()
-    (jobs_dir(app) / str(old.id)).mkdir()
-    (jobs_dir(app) / str(old.id) / "the.pdf").write_bytes(b"%PDF")
-    auth.login(user)
-    for _ in range(2):  # a reload shows the same state: it lives in the database
-        page = client.get(f"/jobs/{running.id}").get_data(as_text=True)
-        assert 'value="25"' in page and "Đã xong 30/120" in page
-        assert "js/job.js" in page and 'http-equiv="refresh"' in page
-    listing = client.get("/jobs/").get_data(as_text=True)
-    assert "Thẻ" in listing and "25 %" in listing
-    assert delete_old_job_files() == 1  # the running job's folder is kept
-    db.session.commit()
-    assert not (jobs_dir(app) / str(old.id)).exists()
-    response = client.get(f"/jobs/{old.id}/download")
-    assert response.status_code == 302
-
-
-def test_demo_data(app):
-    from registry.demo import seed_demo
-
-    commune = seed_demo()
-    db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(Resident)) == 300
-    assert db.session.scalar(select(func.count()).select_from(ResidentCard).where(
-        ResidentCard.status == CardStatus.REVOKED)) == 1
-    # Other features' demo data adds card scans of their own; these are the register's.
-    scans = db.session.scalars(select(Checkin).where(
-        Checkin.source == CheckinSource.CARD_SCAN, Checkin.resident_id.is_not(None))).all()
-    assert len(scans) == 12 and all(s.commune_id == commune.id for s in scans)
-
-
-def test_job_storage_is_sqlite_by_default_and_redis_when_configured(monkeypatch, tmp_path):
-    from huey import RedisHuey, SqliteHuey
-
-    from registry import worker as jobs
-
-    monkeypatch.delenv("HUEY_REDIS_URL", raising=False)
-    monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(tmp_path))
-    default = jobs._make_huey()
-    assert isinstance(default, SqliteHuey) and (tmp_path / "huey.sqlite").exists()
-    default.storage.close()
-    monkeypatch.setenv("HUEY_REDIS_URL", "redis://127.0.0.1:6379/3")
-    assert isinstance(jobs._make_huey(), RedisHuey)  # connects lazily: no server needed here

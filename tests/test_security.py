@@ -1,11 +1,11 @@
 """Login, sessions, CSRF, rate limits, headers, oversized requests, errors never 500."""
 from __future__ import annotations
 
+from conftest import PASSWORD
+
 from registry import create_app
 from registry.extensions import db
 from registry.models import Role
-
-from conftest import PASSWORD
 
 
 def test_login_and_logout(client, auth, make_user):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
 from registry.text import nfc, nfc_multiline
 
@@ -65,3 +66,10 @@ def int_or_none(value):
         return int(value) if value not in (None, "", "None") else None
     except (TypeError, ValueError):
         return None
+
+
+def choices(pairs, blank=None) -> list[SelectChoice]:
+    """(value, label) pairs as a select field's choices, after an empty choice labelled `blank`
+    when one is given ("— choose —")."""
+    head = [SelectChoice("", blank)] if blank is not None else []
+    return head + [SelectChoice(value, label) for value, label in pairs]

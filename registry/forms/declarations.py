@@ -7,7 +7,7 @@ from wtforms import (BooleanField, IntegerField, RadioField, SelectChoice, Strin
                      TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from registry.forms import BaseForm
+from registry.forms import BaseForm, choices
 from registry.forms.validators import IdNumber, VietnamesePhone
 from registry.models import Sex
 from registry.services.declarations import Declaration, answers_from
@@ -28,7 +28,7 @@ class DeclarationForm(BaseForm):
         NumberRange(min=1900, max=local_today().year + 1,
                     message=_l("Enter a year of birth between 1900 and this year."))],
         render_kw={"inputmode": "numeric", "maxlength": 4})
-    sex = RadioField(_l("Sex"), choices=[SelectChoice(k, v) for k, v in Sex.choices()],
+    sex = RadioField(_l("Sex"), choices=choices(Sex.choices()),
                      validators=[InputRequired(message=_l("Choose one."))])
     id_number = StringField(_l("ID number (CCCD/CMND/passport, optional)"), validators=[
         Optional(), IdNumber()], render_kw={"inputmode": "numeric", "maxlength": 20})

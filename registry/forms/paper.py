@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectCh
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError
 
-from registry.forms import BaseForm, int_or_none
+from registry.forms import BaseForm, choices, int_or_none
 from registry.forms.declarations import DeclarationForm
 from registry.forms.validators import IdNumber, VietnamesePhone
 from registry.idnumbers import cccd_warnings
@@ -36,8 +36,8 @@ class BatchForm(BaseForm):
         InputRequired(message=_l("Enter the number of sheets.")),
         NumberRange(min=1, max=MAX_SHEETS_PER_BATCH,
                     message=_l("Between 1 and %(max)s sheets.", max=MAX_SHEETS_PER_BATCH))])
-    double_entry = RadioField(_l("Double entry"), choices=[
-        SelectChoice(value, label) for value, label in DoubleEntry.choices()], default="none",
+    double_entry = RadioField(_l("Double entry"), choices=choices(DoubleEntry.choices()),
+        default="none",
         validators=[InputRequired(message=_l("Choose one."))])
     sample_percent = IntegerField(_l("Share re-keyed (%)"), default=10, validators=[
         Optional(), NumberRange(min=1, max=100, message=_l("Between 1 and 100 per cent."))])

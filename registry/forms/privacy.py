@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectChoice, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from registry.forms import BaseForm
+from registry.forms import BaseForm, choices
 from registry.forms.tracing import QUERY_KINDS
 from registry.forms.validators import IdNumber, VietnamesePhone
 from registry.models import Sex
@@ -17,7 +17,8 @@ class PersonLookupForm(BaseForm):
     q = StringField(_l("Name, phone or ID number"), validators=[
         DataRequired(message=_l("Enter a name, phone or ID number.")),
         Length(max=120, message=_l("At most 120 characters."))])
-    kind = SelectField(_l("Search by"), choices=[SelectChoice(k, v) for k, v in QUERY_KINDS[:4]], default="auto")
+    kind = SelectField(_l("Search by"), default="auto",
+                       choices=choices(QUERY_KINDS[:4]))
 
 
 class PersonRequestForm(BaseForm):
@@ -38,8 +39,7 @@ class CorrectionForm(PersonRequestForm):
         Length(max=120, message=_l("At most 120 characters."))])
     birth_year = IntegerField(_l("Year of birth"), validators=[
         Optional(), NumberRange(min=1900, max=2100, message=_l("Enter a year such as 1985."))])
-    sex = SelectField(_l("Sex"), choices=[SelectChoice("", "—")] + [
-        SelectChoice(value, label) for value, label in Sex.choices()])
+    sex = SelectField(_l("Sex"), choices=choices(Sex.choices(), "—"))
     id_number = StringField(_l("ID number"), validators=[Optional(), IdNumber()])
     phone = StringField(_l("Phone"), validators=[Optional(), VietnamesePhone()])
     email = StringField(_l("Email"), validators=[

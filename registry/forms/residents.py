@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from registry.extensions import db
-from registry.forms import BaseForm, int_or_none
+from registry.forms import BaseForm, choices, int_or_none
 from registry.forms.imports import RowForm, empty_cells, read_table, take_form_errors
 from registry.forms.validators import IdNumber, VietnamesePhone
 from registry.models import Resident, Sex
@@ -98,10 +98,9 @@ class PrintCardsForm(BaseForm):
 
 def fill_resident_choices(form: ResidentForm, commune_id: int) -> None:
     """Sexes and the commune's villages as the form's choices."""
-    form.sex.choices = [SelectChoice("", _("— choose —"))] + [
-        SelectChoice(value, label) for value, label in Sex.choices()]
-    form.village_id.choices = [SelectChoice("", _("— choose —"))] + [
-        SelectChoice(v.id, v.name) for v in villages_for(commune_id)]
+    form.sex.choices = choices(Sex.choices(), _("— choose —"))
+    form.village_id.choices = choices(((v.id, v.name) for v in villages_for(commune_id)),
+                                      _("— choose —"))
 
 
 # --- the spreadsheet import ------------------------------------------------------------------

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateField, IntegerField, SelectChoice, SelectField, StringField,
+from wtforms import (DateField, IntegerField, SelectField, StringField,
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError
 
-from registry.forms import BaseForm
+from registry.forms import BaseForm, choices
 from registry.models import FollowUp
 from registry.timeutil import local_today
 
@@ -24,10 +24,6 @@ QUERY_KINDS = (
 DATE_KIND_LABELS = {"onset": _l("Date of onset"), "test": _l("Date of positive test")}
 
 
-def _choices(pairs):
-    return [SelectChoice(k, v) for k, v in (pairs.items() if isinstance(pairs, dict) else pairs)]
-
-
 class CaseForm(BaseForm):
     """Open a tracing case."""
 
@@ -37,7 +33,7 @@ class CaseForm(BaseForm):
         description=_l("For example the patient code (BN 12345) or the person's name."))
     index_date = DateField(_l("Date"), validators=[
         InputRequired(message=_l("Enter the date of onset or of the positive test."))])
-    index_date_kind = SelectField(_l("The date is the"), choices=_choices(DATE_KIND_LABELS))
+    index_date_kind = SelectField(_l("The date is the"), choices=choices(DATE_KIND_LABELS.items()))
     notes = TextAreaField(_l("Notes"), validators=[
         Optional(), Length(max=2000, message=_l("At most 2000 characters."))])
 
@@ -53,7 +49,7 @@ class PersonSearchForm(BaseForm):
     q = StringField(_l("Name, phone, ID number or card number"), validators=[
         DataRequired(message=_l("Enter a name, phone, ID number or card number.")),
         Length(max=120, message=_l("At most 120 characters."))])
-    kind = SelectField(_l("Search by"), choices=_choices(QUERY_KINDS), default="auto")
+    kind = SelectField(_l("Search by"), choices=choices(QUERY_KINDS), default="auto")
     date_from = DateField(_l("From"), validators=[
         InputRequired(message=_l("Enter the first day."))])
     date_to = DateField(_l("To"), validators=[InputRequired(message=_l("Enter the last day."))])
@@ -99,6 +95,6 @@ class VenueSearchForm(BaseForm):
 class ContactForm(BaseForm):
     """An F1 contact's follow-up."""
 
-    follow_up = SelectField(_l("Follow-up"), choices=_choices(FollowUp.choices()))
+    follow_up = SelectField(_l("Follow-up"), choices=choices(FollowUp.choices()))
     notes = StringField(_l("Notes"), validators=[
         Optional(), Length(max=500, message=_l("At most 500 characters."))])

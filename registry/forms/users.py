@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from registry.forms import BaseForm, int_or_none
+from registry.forms import BaseForm, choices, int_or_none
 from registry.models import Role
 
 
@@ -19,7 +19,7 @@ class UserForm(BaseForm):
                                                  "dot, dash and underscore."))])
     full_name = StringField(_l("Full name"), validators=[
         DataRequired(message=_l("Enter the full name.")), Length(max=120)])
-    role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in Role.choices()],
+    role = SelectField(_l("Role"), choices=choices(Role.choices()),
                        validators=[DataRequired(message=_l("Choose a role."))])
     venue_id = SelectField(_l("Venue (for a venue QR manager)"), coerce=int_or_none,
                            validators=[Optional()])

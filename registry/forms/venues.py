@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from registry.forms import BaseForm, int_or_none
+from registry.forms import BaseForm, choices, int_or_none
 from registry.forms.imports import RowForm, empty_cells, read_table, take_form_errors
 from registry.forms.validators import VietnamesePhone
 from registry.services.communes import villages_for
@@ -72,10 +72,10 @@ class CategoryForm(BaseForm):
 
 def fill_venue_choices(form: VenueForm, commune_id: int) -> None:
     """The commune's categories and villages as the form's choices."""
-    form.category_id.choices = [SelectChoice("", _("— choose —"))] + [
-        SelectChoice(c.id, c.name) for c in categories_for(commune_id)]
-    form.village_id.choices = [SelectChoice("", _("— none —"))] + [
-        SelectChoice(v.id, v.name) for v in villages_for(commune_id)]
+    form.category_id.choices = choices(((c.id, c.name) for c in categories_for(commune_id)),
+                                       _("— choose —"))
+    form.village_id.choices = choices(((v.id, v.name) for v in villages_for(commune_id)),
+                                      _("— none —"))
 
 
 # --- the spreadsheet import ------------------------------------------------------------------

@@ -85,7 +85,7 @@ class Checkin(db.Model):
         enum_type(TimePrecision),
         default=TimePrecision.EXACT,
     )
-    # The declaration (domain.md). Text is NFC; search_name is folded for diacritic-free search.
+    # The declaration. Text is NFC; search_name is folded for diacritic-free search.
     full_name: Mapped[str] = mapped_column(String(120))
     search_name: Mapped[str] = mapped_column(String(120), index=True)
     id_number: Mapped[str | None] = mapped_column(String(20), index=True)

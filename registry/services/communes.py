@@ -11,7 +11,7 @@ from registry.services.audit import record_event
 from registry.services.declarations import add_default_questions
 from registry.text import fold, nfc
 
-# The venue categories seen in the seeds (domain.md); an admin can add more per commune.
+# The venue categories the districts listed in 2021; an admin can add more per commune.
 # Category names are commune data (editable, printed in Vietnamese reports), not UI strings.
 DEFAULT_CATEGORIES = (
     ("state_office", "Cơ quan, đơn vị nhà nước"),

@@ -13,7 +13,7 @@ from registry.models import DeclarationQuestion, Sex
 from registry.services.audit import record_event
 from registry.text import fold, nfc
 
-# The domestic declaration form of 2020–2021 (domain.md): (code, Vietnamese, English, details,
+# The domestic declaration form of 2020–2021: (code, Vietnamese, English, details,
 # symptom). Loaded for every new commune; an admin may edit, add or retire questions.
 DEFAULT_QUESTIONS = (
     ("travel", "Trong vòng 14 ngày qua, Anh/Chị có đến tỉnh/thành phố, quốc gia/vùng lãnh thổ "

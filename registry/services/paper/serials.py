@@ -12,7 +12,8 @@ from registry.services.paper import PaperError
 
 
 def _check_digit(digits: str) -> str:
-    """A Luhn check digit, so that a mistyped serial is refused rather than finding a wrong sheet."""
+    """A Luhn check digit, so that a mistyped serial is refused rather than finding a wrong
+    sheet."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         n = int(ch)

@@ -114,7 +114,8 @@ def _signer(material: SigningMaterial):
 
 def appearance_png(material: SigningMaterial, width_px: int = 600,
                    height_px: int = 300) -> Image.Image | None:
-    """The blue signature centred, the red seal overlapping its left third (decree30.md)."""
+    """The blue signature centred, the red seal overlapping its left third, as
+    Decree 30 wants a seal over a signature."""
     if material is None or (material.signature_png is None and material.seal_png is None):
         return None
     canvas = Image.new("RGBA", (width_px, height_px), (255, 255, 255, 0))

@@ -104,5 +104,6 @@ def custody_step(batch_id: int, step: str):
              "destroy_form": DestroyForm(formdata=None)}
     forms[f"{step}_form"] = form
     return render_template("paper/batch.html", batch=batch, can_edit=True,
-                           due=custody.destruction_due_on(batch, current_user.commune.retention_days),
+                           due=custody.destruction_due_on(batch,
+                                                          current_user.commune.retention_days),
                            **forms), 400

@@ -206,7 +206,8 @@ def second_key(sheet_id: int):
     count = keying.line_count(sheet)
     if form.validate_on_submit():
         saved = _save_once_or_update(
-            lambda s: double_entry.save_second_line(s, form.line_no.data, form.values, current_user),
+            lambda s: double_entry.save_second_line(s, form.line_no.data, form.values,
+                                                    current_user),
             sheet_id, form)
         if saved is not None:
             flash(_("Line %(line)s saved.", line=form.line_no.data), "success")

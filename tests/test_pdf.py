@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
+from pdfcheck import decode_qr, font_names, page_texts
+
 from registry.pdf import html_to_pdf
 from registry.pdf.qr import qr_size_with_border, qr_svg_data_uri
-
-from pdfcheck import decode_qr, font_names, page_texts
 
 
 def test_bundled_fonts_load_and_are_embedded(app, caplog):
