@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.validators import ValidationError
 
 from registry.forms import BaseForm, choices
-from registry.models import FollowUp
+from registry.models import FollowUp, IndexDateKind
 from registry.timeutil import local_today
 
 QUERY_KINDS = (
@@ -21,7 +21,6 @@ QUERY_KINDS = (
     ("card", _l("Resident card number")),
 )
 
-DATE_KIND_LABELS = {"onset": _l("Date of onset"), "test": _l("Date of positive test")}
 
 
 class CaseForm(BaseForm):
@@ -33,7 +32,7 @@ class CaseForm(BaseForm):
         description=_l("For example the patient code (BN 12345) or the person's name."))
     index_date = DateField(_l("Date"), validators=[
         InputRequired(message=_l("Enter the date of onset or of the positive test."))])
-    index_date_kind = SelectField(_l("The date is the"), choices=choices(DATE_KIND_LABELS.items()))
+    index_date_kind = SelectField(_l("The date is the"), choices=choices(IndexDateKind.choices()))
     notes = TextAreaField(_l("Notes"), validators=[
         Optional(), Length(max=2000, message=_l("At most 2000 characters."))])
 

@@ -15,7 +15,7 @@ from registry.models.reports import (OutgoingDocument, Report, ReportDirective, 
 from registry.models.residents import CardStatus, Resident, ResidentCard
 from registry.models.retention import SheetDestruction
 from registry.models.tracing import (CaseContact, CaseHold, CaseSearch, CaseStatus, FollowUp,
-                                     TracingCase)
+                                     IndexDateKind, TracingCase)
 from registry.models.users import Role, User
 from registry.models.venues import Venue, VenueCategory, VenueStatus
 
@@ -23,7 +23,8 @@ __all__ = [
     "AuditEvent",
     "BatchStatus", "CardStatus", "CaseContact", "CaseHold", "CaseSearch", "CaseStatus",
     "Checkin", "CheckinDailyCount", "CheckinPoint", "CheckinSource", "Commune",
-    "DeclarationQuestion", "DoubleEntry", "FollowUp", "FormKind", "Job", "JobStatus",
+    "DeclarationQuestion", "DoubleEntry", "FollowUp", "FormKind", "IndexDateKind", "Job",
+    "JobStatus",
     "LinkReason", "LinkStatus", "OutgoingDocument", "PaperBatch", "PaperLine", "PaperSheet",
     "PersonLink", "PersonRequest", "Report", "ReportDirective", "ReportStatus", "Resident",
     "ResidentCard", "RetiredPointToken", "Role", "Sex", "SheetDestruction", "SheetStatus",

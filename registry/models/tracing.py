@@ -21,6 +21,13 @@ class CaseStatus(LabelledEnum):
     CLOSED = "closed"
 
 
+class IndexDateKind(LabelledEnum):
+    """What the date of an index case is: the onset of symptoms, or the positive test."""
+
+    ONSET = "onset", _l("Date of onset")
+    TEST = "test", _l("Date of positive test")
+
+
 class FollowUp(LabelledEnum):
     """Where the health station is with an F1 contact."""
 
@@ -56,6 +63,11 @@ class TracingCase(db.Model):
         back_populates="case", order_by="CaseContact.id", cascade="all, delete-orphan")
     searches: Mapped[list[CaseSearch]] = relationship(
         back_populates="case", order_by="CaseSearch.id.desc()", cascade="all, delete-orphan")
+
+    @property
+    def index_date_label(self) -> str:
+        """What the index date is, in words."""
+        return IndexDateKind.label_of(self.index_date_kind)
 
     @property
     def is_open(self) -> bool:

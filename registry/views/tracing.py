@@ -16,8 +16,7 @@ from wtforms import SelectChoice
 from registry import signals
 from registry.demo.tracing import seed_tracing
 from registry.extensions import db
-from registry.forms.tracing import (DATE_KIND_LABELS, CaseForm, ContactForm, PersonSearchForm,
-                                    VenueSearchForm)
+from registry.forms.tracing import CaseForm, ContactForm, PersonSearchForm, VenueSearchForm
 from registry.models import CaseContact, CaseHold, CaseStatus, CheckinPoint, Commune, FollowUp
 from registry.models import Role, TracingCase
 from registry.pdf.f1_list import render_f1_list
@@ -61,8 +60,7 @@ def index():
         select(CaseContact.case_id, func.count()).join(TracingCase)
         .where(TracingCase.commune_id == current_user.commune_id)
         .group_by(CaseContact.case_id)).all())
-    return render_template("tracing/index.html", cases=cases, counts=counts,
-                           date_kinds=DATE_KIND_LABELS)
+    return render_template("tracing/index.html", cases=cases, counts=counts)
 
 
 @bp.route("/tracing/cases/new", methods=["GET", "POST"])
@@ -88,7 +86,7 @@ def case_detail(case_id: int):
     """A case: its F1 contacts with their follow-up, and the searches run for it."""
     case = _case_or_404(case_id)
     record_event("view", case, reason=_reason(case), details={"contacts": len(case.contacts)})
-    return render_template("tracing/case_detail.html", case=case, date_kinds=DATE_KIND_LABELS,
+    return render_template("tracing/case_detail.html", case=case,
                            contact_form=ContactForm(), follow_ups=FollowUp)
 
 
@@ -147,8 +145,7 @@ def person_search(case_id: int):
                 "from": params["from"], "to": params["to"], "window": form.window.data,
                 "visits": len(result.visits), "contacts": result.contact_count,
                 "namesakes": len(result.candidates)})
-    return render_template("tracing/person_search.html", case=case, form=form, result=result,
-                           date_kinds=DATE_KIND_LABELS)
+    return render_template("tracing/person_search.html", case=case, form=form, result=result)
 
 
 def _place_choices(form: VenueSearchForm) -> None:
@@ -196,7 +193,7 @@ def venue_search(case_id: int):
             record_event("search", case, reason=_reason(case),
                          details={"kind": "venue", **params, "contacts": len(contacts)})
     return render_template("tracing/venue_search.html", case=case, form=form,
-                           contacts=contacts, date_kinds=DATE_KIND_LABELS)
+                           contacts=contacts, )
 
 
 @bp.post("/tracing/cases/<int:case_id>/contacts")
