@@ -164,7 +164,11 @@ def test_pdf_figures_equal_database_counts(app, commune, data, clerk, chairman):
     report = signed_report(commune, clerk, chairman)
     text = "\n".join(page_texts(report.pdf))
     total_line = next(line for line in text.splitlines() if line.startswith("Tổng cộng"))
-    numbers = [int(n.replace(".", "")) for n in total_line.split()[2:]]
+    # The row since issue 12: QR codes, declarations, through QR, the QR share "40 %", paper,
+    # on behalf.
+    cells = total_line.split()[2:]
+    assert cells[3:5] == ["40", "%"]  # 4 of 10 through QR
+    numbers = [int(n.replace(".", "")) for n in cells[:3] + cells[5:]]
     qr_codes, checkins, by_qr, paper, on_behalf = numbers
     assert checkins == db_count(commune.id, START, TODAY) == 10
     assert by_qr == db_count(commune.id, START, TODAY, "self_scan") + db_count(
@@ -172,7 +176,7 @@ def test_pdf_figures_equal_database_counts(app, commune, data, clerk, chairman):
     assert paper == db_count(commune.id, START, TODAY, "paper") == 5
     assert on_behalf == db_count(commune.id, START, TODAY, "on_behalf") == 1
     assert qr_codes == 3
-    assert "1.200" in text and "300" in text and "25%" in text  # typed-in figures
+    assert "1.200" in text and "300" in text and "25 %" in text  # typed-in figures
 
 
 def test_vice_chairman_signs_for_the_chairman(app, commune, data, clerk, chairman):
