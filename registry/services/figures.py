@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from registry.models import CheckinSource
 from registry.timeutil import local_today
 
@@ -69,3 +71,21 @@ def period_presets(today: date | None = None) -> list[tuple[str, date, date]]:
             ("last7", today - timedelta(days=6), today),
             ("this_month", first, today),
             ("last_month", last_month_end.replace(day=1), last_month_end)]
+
+
+def figure_definitions() -> list[tuple[str, str]]:
+    """(figure, how it is counted) as written under the figures on the dashboard."""
+    return [
+        (_l("Through QR"), _l("self-scan + card scan: the visitor scanned the venue's QR "
+                              "poster, or the venue scanned the resident's card QR.")),
+        (_l("Not through a smartphone"), _l("card scan + paper + on behalf: declarations of "
+                                        "people who did not use a phone of their own.")),
+        (_l("Paper"), _l("slips and visitor log sheets keyed by the commune.")),
+        (_l("On behalf"), _l("declarations typed by staff for the visitor.")),
+        (_l("Share"), _l("of all declarations of the period (every source).")),
+    ]
+
+
+# The one-click periods of `period_presets`, in words.
+PRESET_LABELS = {"last30": _l("Last 30 days"), "last7": _l("Last 7 days"),
+                 "this_month": _l("This month"), "last_month": _l("Last month")}
