@@ -56,7 +56,13 @@ def default_period(today: date | None = None) -> tuple[date, date]:
 
 
 def previous_period(start_day: date, end_day: date) -> tuple[date, date]:
-    """The period of the same length just before start_day..end_day."""
+    """The period just before start_day..end_day: the previous calendar month when the period
+    is one whole month (a person compares November with October), else the same number of
+    days just before."""
+    if start_day.day == 1 and (end_day + timedelta(days=1)).day == 1 and (
+            start_day.year, start_day.month) == (end_day.year, end_day.month):
+        last = start_day - timedelta(days=1)
+        return last.replace(day=1), last
     length = (end_day - start_day).days + 1
     return start_day - timedelta(days=length), start_day - timedelta(days=1)
 

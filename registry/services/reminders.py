@@ -108,9 +108,10 @@ def draft_body(commune, list_key: str, count: int, start: date, end: date,
 
 
 def draft_reminder(commune, user, list_key: str, start: date, end: date,
-                   venue_ids: set[int], signer_kind=SignerKind.CHAIRMAN) -> Reminder:
+                   venue_ids: set[int], signer_kind=SignerKind.CHAIRMAN,
+                   today: date | None = None) -> Reminder:
     """A new draft addressed to the chosen venues of a coverage list (only those the list
-    still holds), its text and table pre-written."""
+    still holds), its text and table pre-written (the deadline a week after `today`)."""
     if list_key not in REMINDABLE:
         raise ReminderError("list")
     rows = [r for r in compute_coverage(commune.id, start, end, list_key=list_key).shown
@@ -123,7 +124,7 @@ def draft_reminder(commune, user, list_key: str, start: date, end: date,
     reminder = Reminder(
         commune_id=commune.id, status=ReportStatus.DRAFT, list_key=list_key,
         period_start=start, period_end=end, summary=SUMMARY, addressees="\n".join(addressees),
-        body=draft_body(commune, list_key, len(rows), start, end, local_today()),
+        body=draft_body(commune, list_key, len(rows), start, end, today or local_today()),
         recipients="Như trên\nChủ tịch, các Phó Chủ tịch UBND xã\nCông an xã\nLưu: VT, VHTT",
         signer_kind=kind, signer_name=signer_name_for(commune, kind), created_by_id=user.id)
     for position, row in enumerate(rows, start=1):

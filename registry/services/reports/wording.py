@@ -150,7 +150,8 @@ def results(commune, f: dict) -> str:
         "cơ sở, địa điểm đã đăng ký điểm kiểm soát người ra, vào; trong đó "
         f"{vn_number(c.get('with_qr', 0))} địa điểm đã được in mã QR địa điểm "
         f"({vn_number(t['posters'])} mã QR) và {vn_number(c.get('qr_active', 0))} địa điểm đã tổ "
-        "chức thực hiện quét mã QR cho người ra, vào trong kỳ."]
+        "chức thực hiện quét mã QR (mã QR địa điểm hoặc Thẻ kiểm soát dịch bệnh) cho người ra, vào "
+        "trong kỳ."]
     if t["checkins"]:
         s = t["by_source"]
         paragraphs.append(
