@@ -39,7 +39,8 @@ def _coverage():
     form = CoverageForm(request.args, categories=categories, villages=villages,
                         lists=[(k, LIST_TITLES[k]) for k in LIST_KEYS])
     start, end, _days = read_period(form, request.args)
-    valid = not form.errors
+    # The filters are used only when every field is right (a wrong one shows its message).
+    valid = form.validate()
     category_id = form.category.data if valid else None
     village_id = form.village.data if valid else None
     status = (form.status.data or None) if valid else None

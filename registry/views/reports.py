@@ -71,7 +71,7 @@ def _form_fields(form: ReportForm) -> dict:
 def section_labels(form: ReportForm | None = None) -> dict[str, str]:
     """The report's sections in words, as the form labels them."""
     form = form or ReportForm()
-    return {name: getattr(form, name).label.text for name in DRAFTED_SECTIONS}
+    return {name: str(getattr(form, name).label.text) for name in DRAFTED_SECTIONS}
 
 
 def _figures_of(report: Report) -> dict:
