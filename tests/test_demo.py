@@ -43,7 +43,8 @@ def test_demo_never_lies_in_the_future_and_shows_the_new_texts(app):
     report = db.session.scalar(select(Report).where(Report.status == ReportStatus.SIGNED))
     text = " ".join("\n".join(page_texts(report.pdf)).split())
     share = report.figures["total"]["qr_share"]
-    assert f"đạt {str(share).replace('.', ',').removesuffix(',0')} % so với tổng khai báo y tế" in text
+    written = str(share).replace(".", ",").removesuffix(",0")
+    assert f"đạt {written} % so với tổng khai báo y tế" in text
     assert "3. Tồn tại, hạn chế" in text and "để tổng hợp theo quy định./." in text
     reminder = db.session.scalar(select(Reminder))
     assert reminder.status == ReportStatus.SIGNED and reminder.number_text == "01"

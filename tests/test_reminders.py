@@ -21,7 +21,8 @@ from registry.services.reports.sign_off import sign_off
 from registry.services.checkins import record_checkin
 from registry.services.declarations import Declaration
 from tests.scenes import S, visit
-from tests.test_coverage import END, START, TODAY, at, laggards  # noqa: F401 (fixture)
+from tests.test_coverage import END, START, TODAY, at
+from tests.test_coverage import laggards as laggards  # noqa: F401  (the shared fixture)
 
 
 def signed_reminder(commune, clerk, chairman, venue_ids, today=date(2026, 1, 5),

@@ -20,10 +20,7 @@ from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSo
                              VenueCategory, VenueStatus)
 from registry.timeutil import local_day_bounds_utc, local_today, to_local
 
-from registry.services.figures import (DEFAULT_PERIOD_DAYS, NO_SMARTPHONE,  # noqa: F401
-                                      NO_SMARTPHONE_SOURCES, NON_DIGITAL_SOURCES, NOT_DIGITAL,
-                                      QR_SOURCES, SOURCE_GROUPS, SOURCES, THROUGH_QR,
-                                      default_period, period_presets, previous_period, share,
+from registry.services.figures import (NON_DIGITAL_SOURCES, SOURCE_GROUPS, SOURCES,
                                       source_figures)
 
 

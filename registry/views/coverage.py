@@ -16,7 +16,7 @@ from registry.models import CheckinSource, Role, VenueCategory, Village
 from registry.security import roles_required
 from registry.services.audit import record_event
 from registry.services.coverage import LIST_KEYS, LIST_TITLES, PAPER_NOT_KEYED, compute_coverage
-from registry.services.figures import PRESET_LABELS, SOURCES, period_presets
+from registry.services.figures import PRESET_LABELS, SOURCES, default_period, period_presets
 from registry.spreadsheets import write_xlsx
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
@@ -36,11 +36,16 @@ def _coverage():
         .order_by(VenueCategory.position, VenueCategory.name)).all()
     villages = db.session.scalars(select(Village).where(Village.commune_id == commune_id)
                                   .order_by(Village.name)).all()
-    form = CoverageForm(request.args, categories=categories, villages=villages,
+    args = request.args.copy()
+    if "start" not in args and "end" not in args:
+        # The default period, as if chosen: the filters are then checked like any other.
+        first, last = default_period()
+        args["start"], args["end"] = first.isoformat(), last.isoformat()
+    form = CoverageForm(args, categories=categories, villages=villages,
                         lists=[(k, LIST_TITLES[k]) for k in LIST_KEYS])
-    start, end, _days = read_period(form, request.args)
+    start, end, _days = read_period(form, args)
     # The filters are used only when every field is right (a wrong one shows its message).
-    valid = form.validate()
+    valid = not form.errors
     category_id = form.category.data if valid else None
     village_id = form.village.data if valid else None
     status = (form.status.data or None) if valid else None

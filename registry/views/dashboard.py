@@ -16,13 +16,13 @@ from registry.models import CheckinSource, Role, VenueCategory
 from registry.security import roles_required
 from registry.services.audit import record_event
 from registry.services.coverage import LIST_KEYS, LIST_TITLES, compute_coverage
-from registry.services.dashboard import (NO_SMARTPHONE, NOT_DIGITAL, SOURCE_COLOURS,
-                                         SOURCE_GROUPS, SOURCES, THROUGH_QR, chart_geometry,
-                                         checkins_behind, compute_dashboard, idle_venues,
-                                         period_presets, purged_count, venues_behind)
-from registry.services.figures import PRESET_LABELS, figure_definitions
+from registry.services.dashboard import (SOURCE_COLOURS, chart_geometry, checkins_behind,
+                                         compute_dashboard, idle_venues, purged_count,
+                                         venues_behind)
+from registry.services.figures import (NO_SMARTPHONE, NOT_DIGITAL, PRESET_LABELS,
+                                       SOURCE_GROUPS, SOURCES, THROUGH_QR, figure_definitions,
+                                       period_presets)
 from registry.spreadsheets import write_xlsx
-from registry.timeutil import local_today
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

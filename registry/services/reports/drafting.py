@@ -12,8 +12,9 @@ from registry.models import (CheckinPoint, Commune, Reminder, Report,
                              ReportDirective, ReportStatus, SignerKind, Venue)
 from registry.services.audit import record_event
 from registry.services.coverage import NO_QR, QR_NO_CHECKIN, compute_coverage
-from registry.services.dashboard import (compute_dashboard, period_bounds_utc, previous_period,
-                                         source_figures, venue_source_counts)
+from registry.services.dashboard import (compute_dashboard, period_bounds_utc,
+                                         venue_source_counts)
+from registry.services.figures import previous_period, source_figures
 from registry.services.reports.wording import (DRAFTED_SECTIONS, GENERIC_SUMMARY,
                                                REQUIRED_SECTIONS, draft_sections,
                                                province_in_text)

@@ -121,8 +121,9 @@ def deployment(commune, f: dict) -> str:
     reminders = f.get("reminders") or []
     if reminders:
         cited = "; ".join(
-            f"Công văn số {r['number']}/{r['symbol']} ngày {vn_date(date.fromisoformat(r['issued_on']))}"
-            f" đối với {vn_number(r['venues'])} cơ quan, đơn vị, cơ sở" for r in reminders)
+            f"Công văn số {r['number']}/{r['symbol']} ngày "
+            f"{vn_date(date.fromisoformat(r['issued_on']))} đối với {vn_number(r['venues'])} "
+            "cơ quan, đơn vị, cơ sở" for r in reminders)
         paragraphs.append("Trong kỳ, Ủy ban nhân dân xã đã ban hành văn bản đôn đốc triển khai "
                           f"quét mã QR tại các địa điểm chưa thực hiện tốt ({cited}).")
     handed = (f.get("coverage") or {}).get("paper_handed", 0)
@@ -196,11 +197,10 @@ def comparison(f: dict) -> str:
     if not p["checkins"]:
         return (f"Kỳ trước ({phrase}) chưa ghi nhận lượt khai báo nào nên chưa có cơ sở so "
                 "sánh.")
-    text = (f"So với kỳ trước ({phrase}), tổng số lượt khai báo {_change(p['checkins'], t['checkins'])}"
-            f" (từ {vn_number(p['checkins'])} lượt lên {vn_number(t['checkins'])} lượt)"
-            if t["checkins"] >= p["checkins"] else
-            f"So với kỳ trước ({phrase}), tổng số lượt khai báo {_change(p['checkins'], t['checkins'])}"
-            f" (từ {vn_number(p['checkins'])} lượt xuống {vn_number(t['checkins'])} lượt)")
+    way = "lên" if t["checkins"] >= p["checkins"] else "xuống"
+    text = (f"So với kỳ trước ({phrase}), tổng số lượt khai báo "
+            f"{_change(p['checkins'], t['checkins'])} (từ {vn_number(p['checkins'])} lượt "
+            f"{way} {vn_number(t['checkins'])} lượt)")
     if p["through_qr"]:
         text += f"; số lượt khai báo qua mã QR {_change(p['through_qr'], t['through_qr'])}"
     old, new = p["qr_share"] or 0, t["qr_share"] or 0
