@@ -10,6 +10,7 @@ from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, PaperBatc
 from registry.models.person_links import LinkReason, LinkStatus, PersonLink
 from registry.models.posters import RetiredPointToken
 from registry.models.privacy import PersonRequest
+from registry.models.reminders import FollowUpKind, Reminder, ReminderVenue, VenueFollowUp
 from registry.models.reports import (OutgoingDocument, Report, ReportDirective, ReportStatus,
                                      SignerKind, SigningMaterial)
 from registry.models.residents import CardStatus, Resident, ResidentCard
@@ -23,11 +24,12 @@ __all__ = [
     "AuditEvent",
     "BatchStatus", "CardStatus", "CaseContact", "CaseHold", "CaseSearch", "CaseStatus",
     "Checkin", "CheckinDailyCount", "CheckinPoint", "CheckinSource", "Commune",
-    "DeclarationQuestion", "DoubleEntry", "FollowUp", "FormKind", "IndexDateKind", "Job",
-    "JobStatus",
+    "DeclarationQuestion", "DoubleEntry", "FollowUp", "FollowUpKind", "FormKind",
+    "IndexDateKind", "Job", "JobStatus",
     "LinkReason", "LinkStatus", "OutgoingDocument", "PaperBatch", "PaperLine", "PaperSheet",
-    "PersonLink", "PersonRequest", "Report", "ReportDirective", "ReportStatus", "Resident",
+    "PersonLink", "PersonRequest", "Reminder", "ReminderVenue", "Report", "ReportDirective",
+    "ReportStatus", "Resident",
     "ResidentCard", "RetiredPointToken", "Role", "Sex", "SheetDestruction", "SheetStatus",
     "SignerKind", "SigningMaterial", "TimePrecision", "TracingCase", "User", "Venue",
-    "VenueCategory", "VenueStatus", "Village",
+    "VenueCategory", "VenueFollowUp", "VenueStatus", "Village",
 ]
