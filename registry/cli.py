@@ -17,6 +17,7 @@ from registry.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from registry.extensions import db
 from registry.i18n_check import missing_translations
 from registry.models import Commune, Role
+from registry.passwords import password_problem
 from registry.phones import parse_phone
 from registry.services import backups, retention
 from registry.services.communes import UnknownUnit, create_commune, find_units
@@ -49,8 +50,9 @@ def user_create(username, full_name, role, commune_id, venue_id, password):
         raise click.UsageError("A venue user needs --venue.")
     if not password:
         password = getpass.getpass("Password: ")
-    if len(password) < 8:
-        raise click.UsageError("The password must have at least 8 characters.")
+    problem = password_problem(password, [username, full_name])
+    if problem:
+        raise click.UsageError(str(problem))
     try:
         user = create_user(commune_id, username=username, full_name=full_name, role=role,
                            password=password, venue_id=venue_id)
