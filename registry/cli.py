@@ -19,7 +19,8 @@ from registry.i18n_check import missing_translations
 from registry.models import Commune, Role
 from registry.passwords import password_problem
 from registry.phones import parse_phone
-from registry.services import backups, retention
+from registry.services import backups, jobs, retention
+from registry.services.imports import delete_old_uploads
 from registry.services.communes import UnknownUnit, create_commune, find_units
 from registry.services.users import UsernameTaken, create_user
 from registry.transactions import unit_of_work
@@ -144,6 +145,8 @@ def purge_command():
         click.echo(f"commune {result.commune_id}: cutoff {result.cutoff:%Y-%m-%d %H:%M} UTC, "
                    f"{result.checkins_deleted} check-ins deleted, {result.held_kept} held, "
                    f"{result.contacts_deleted} F1 records of closed cases deleted")
+    click.echo(f"{jobs.delete_old_job_files()} job folders and {delete_old_uploads()} previewed "
+               "uploads past their keep period deleted")
 
 
 @click.command("backup")

@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask, abort, current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry.extensions import db, login_manager
 from registry.models import Role, User
@@ -80,6 +81,10 @@ def _set_security_headers(response):
     response.headers.setdefault("Permissions-Policy", "geolocation=(), microphone=()")
     if g.get("no_store"):
         response.headers["Cache-Control"] = "no-store"
+    hsts = current_app.config.get("HSTS_SECONDS") or 0
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security",
+                                    f"max-age={int(hsts)}; includeSubDomains")
     return response
 
 
@@ -148,8 +153,18 @@ def _fresh_request_state() -> None:
     g.pop("_login_user", None)
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_HOPS reverse proxies, take the visitor's address and scheme from
+    the X-Forwarded-For/-Proto headers those proxies add (Werkzeug's ProxyFix reads only that
+    many hops from the right, so a visitor cannot forge an address by sending the header)."""
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def init_security(app: Flask) -> None:
-    """Attach the response headers to every answer."""
+    """Trust the configured proxies; clean the input; attach the response headers."""
+    trust_proxies(app)
     app.before_request(_fresh_request_state)
     app.before_request(_clean_request_input)
     app.after_request(_set_security_headers)
