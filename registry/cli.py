@@ -20,6 +20,7 @@ from registry.models import Commune, Role
 from registry.passwords import password_problem
 from registry.phones import parse_phone
 from registry.services import backups, jobs, retention
+from registry.services.audit import record_event
 from registry.services.imports import delete_old_uploads
 from registry.services.communes import UnknownUnit, create_commune, find_units
 from registry.services.users import UsernameTaken, create_user
@@ -160,6 +161,10 @@ def backup_command(target):
         path = backups.backup(target)
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    # A backup holds every personal record: it is logged like any export.
+    record_event("export", object_type="database", user=None,
+                 details={"file": path.name, "bytes": path.stat().st_size})
+    db.session.commit()
     click.echo(f"Backup written to {path} ({path.stat().st_size} bytes).")
 
 
