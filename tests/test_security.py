@@ -305,3 +305,57 @@ def test_a_path_on_the_site_is_followed(client, make_user):
     assert response.headers["Location"] == "/venues/?q=tr%C6%B0%E1%BB%9Dng"
     response = client.post("/language", data={"lang": "vi", "next": "/venues/?page=2"})
     assert response.headers["Location"] == "/venues/?page=2"
+
+
+# --- behind a reverse proxy ----------------------------------------------------------------
+
+def _login_address(app, user, headers, remote="10.0.0.1") -> str:
+    from registry.models import AuditEvent
+
+    client = app.test_client()
+    client.post("/auth/login", data={"username": user.username, "password": PASSWORD},
+                headers=headers, environ_base={"REMOTE_ADDR": remote})
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login")
+                               .order_by(AuditEvent.id.desc())).first()
+    return event.details["address"]
+
+
+def test_forwarded_addresses_are_believed_only_for_the_trusted_hops(backend, tmp_path):
+    from tests.conftest import POSTGRES_URL, _reset_postgres, _test_config
+
+    for hops, expected in ((0, "10.0.0.1"), (1, "198.51.100.7"), (2, "203.0.113.5")):
+        url = f"sqlite:///{tmp_path / f'p{hops}.sqlite'}" if backend == "sqlite" else POSTGRES_URL
+        app = create_app({**_test_config(url, tmp_path), "TRUSTED_PROXY_HOPS": hops})
+        with app.app_context():
+            db.create_all() if backend == "sqlite" else _reset_postgres()
+            from registry.services.communes import create_commune
+            from registry.services.users import create_user
+
+            commune = create_commune(15664)
+            user = create_user(commune.id, username="thuy", full_name="Nguyễn Thị Thúy",
+                               role=Role.CLERK, password=PASSWORD)
+            db.session.commit()
+            forged_chain = {"X-Forwarded-For": "203.0.113.5, 198.51.100.7"}
+            assert _login_address(app, user, forged_chain) == expected
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_hsts_in_production_only(monkeypatch, tmp_path):
+    monkeypatch.setenv("REGISTRY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
+    production = create_app({"TESTING": True})
+    header = production.test_client().get("/healthz").headers["Strict-Transport-Security"]
+    assert header == "max-age=31536000; includeSubDomains"
+    monkeypatch.delenv("REGISTRY_ENV")
+    development = create_app({"TESTING": True})
+    assert "Strict-Transport-Security" not in development.test_client().get("/healthz").headers
+
+
+def test_redis_url_makes_the_limits_shared(monkeypatch, tmp_path):
+    monkeypatch.setenv("REDIS_URL", "unix:///run/registry/redis.sock")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.sqlite'}",
+                      "SECRET_KEY": "x"})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis+unix:///run/registry/redis.sock"

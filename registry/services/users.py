@@ -90,14 +90,15 @@ def record_failed_login(user: User) -> None:
     db.session.flush()
 
 
-def record_login(user: User) -> None:
-    """Note a successful login in the account and the audit trail."""
+def record_login(user: User, address: str | None = None) -> None:
+    """Note a successful login in the account and the audit trail, with the address it came
+    from (the visitor's, behind the trusted proxies)."""
     user.last_login_at = utcnow()
     user.failed_logins = 0
     user.locked_until = None
     if not user.session_token:
         user.new_session_token()
-    record_event("login", user, user=user)
+    record_event("login", user, user=user, details={"address": address} if address else None)
 
 
 def end_sessions(user: User) -> None:

@@ -47,7 +47,7 @@ def login():
         else:
             session.clear()  # nothing of the anonymous visit carries over into the account's
             login_user(user, remember=form.remember.data)
-            record_login(user)
+            record_login(user, address=request.remote_addr)
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 

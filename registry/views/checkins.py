@@ -59,8 +59,16 @@ def _token_key() -> str:
 # (PUBLIC_RATE_LIMIT), each address with all the phones behind it (PUBLIC_ADDRESS_RATE_LIMIT,
 # generous: a carrier address may carry a venue's whole queue), and each check-in point whatever
 # the addresses (PUBLIC_TOKEN_RATE_LIMIT: no poster takes more than a busy gate does).
+def _counts_for_the_phone(response) -> bool:
+    """A phone's first page, which hands it its cookie, counts for its address only: phones of a
+    queue on one carrier address would otherwise share that address's budget for their first
+    page. Any other answer counts (a client refusing cookies is counted by address)."""
+    had_cookie = device_hash(request.cookies.get(DEVICE_COOKIE)) is not None
+    return had_cookie or DEVICE_COOKIE not in response.headers.get("Set-Cookie", "")
+
+
 phone_limit = limiter.shared_limit(public_rate_limit, scope="public_checkin",
-                                   key_func=_phone_key)
+                                   key_func=_phone_key, deduct_when=_counts_for_the_phone)
 address_limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_ADDRESS_RATE_LIMIT"],
                                      scope="public_checkin_address")
 token_limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_TOKEN_RATE_LIMIT"],
