@@ -39,6 +39,7 @@ class SpreadsheetError(ValueError):
     "cell_too_long", "line_too_long") and `line` the row, when one is to blame."""
 
     def __init__(self, reason: str, line: int | None = None):
+        """`reason`: which check refused the file; `line`: the row to blame, if any."""
         super().__init__(reason)
         self.reason = reason
         self.line = line
@@ -82,6 +83,7 @@ def _check_csv_lines(text: str) -> None:
 
 
 def _csv_rows(data: bytes) -> Iterable:
+    """The rows of a CSV upload, after its lines were checked (encodings as before)."""
     text = _decode_csv(data)
     _check_csv_lines(text)
     try:
@@ -92,6 +94,7 @@ def _csv_rows(data: bytes) -> Iterable:
 
 
 def _xlsx_rows(data: bytes):
+    """(the open workbook, its first sheet's rows) of an .xlsx whose archive passed."""
     check_xlsx_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

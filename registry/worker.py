@@ -133,6 +133,7 @@ def _finish(job_id: int, path: Path, name: str) -> None:
 
 
 def _workdir(job_id: int) -> Path:
+    """The job's private folder (0700)."""
     return job_workdir(job_id)
 
 

@@ -17,10 +17,12 @@ class PasswordPolicy:
     """
 
     def __init__(self, inputs=None, optional: bool = False):
+        """`inputs(form)`: the account's own words; `optional`: an empty field passes."""
         self.inputs = inputs or (lambda form: [])
         self.optional = optional
 
     def __call__(self, form, field):
+        """WTForms: stop with the policy's message when the password is refused."""
         if self.optional and field.data in (None, ""):
             raise StopValidation()
         problem = password_problem(field.data, self.inputs(form))

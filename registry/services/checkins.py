@@ -116,7 +116,8 @@ def serialise_at_point(point: CheckinPoint) -> None:
     - PostgreSQL: a transaction-scoped advisory lock on the point (pg_advisory_xact_lock),
       released by the commit or rollback; nothing is written, and other points never wait.
     - SQLite: a write that changes nothing to the point's row (a column no key refers to, so no
-      foreign-key check runs), which takes SQLite's one write lock at once (the next writer waits, busy_timeout), before the look rather than after it.
+      foreign-key check runs), which takes SQLite's one write lock at once (the next writer
+      waits, busy_timeout), before the look rather than after it.
       SQLite has one writer at a time anyway, so this costs no concurrency it had.
 
     A unique key could not express the window (a sliding span of minutes, and "the same person"

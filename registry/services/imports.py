@@ -89,6 +89,7 @@ def _upload_dir() -> Path:
 
 
 def _expired(path: Path, now: float) -> bool:
+    """Whether a stashed file is older than STASH_KEEP (or gone)."""
     try:
         return path.stat().st_mtime < now - STASH_KEEP.total_seconds()
     except FileNotFoundError:

@@ -52,6 +52,7 @@ def _phone_key() -> str:
 
 
 def _token_key() -> str:
+    """A check-in point, by the token in the URL."""
     return (request.view_args or {}).get("token", "")[:64]
 
 
