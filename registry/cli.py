@@ -17,8 +17,11 @@ from registry.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from registry.extensions import db
 from registry.i18n_check import missing_translations
 from registry.models import Commune, Role
+from registry.passwords import password_problem
 from registry.phones import parse_phone
-from registry.services import backups, retention
+from registry.services import backups, jobs, retention
+from registry.services.audit import record_event
+from registry.services.imports import delete_old_uploads
 from registry.services.communes import UnknownUnit, create_commune, find_units
 from registry.services.users import UsernameTaken, create_user
 from registry.transactions import unit_of_work
@@ -49,8 +52,9 @@ def user_create(username, full_name, role, commune_id, venue_id, password):
         raise click.UsageError("A venue user needs --venue.")
     if not password:
         password = getpass.getpass("Password: ")
-    if len(password) < 8:
-        raise click.UsageError("The password must have at least 8 characters.")
+    problem = password_problem(password, [username, full_name])
+    if problem:
+        raise click.UsageError(str(problem))
     try:
         user = create_user(commune_id, username=username, full_name=full_name, role=role,
                            password=password, venue_id=venue_id)
@@ -142,6 +146,8 @@ def purge_command():
         click.echo(f"commune {result.commune_id}: cutoff {result.cutoff:%Y-%m-%d %H:%M} UTC, "
                    f"{result.checkins_deleted} check-ins deleted, {result.held_kept} held, "
                    f"{result.contacts_deleted} F1 records of closed cases deleted")
+    click.echo(f"{jobs.delete_old_job_files()} job folders and {delete_old_uploads()} previewed "
+               "uploads past their keep period deleted")
 
 
 @click.command("backup")
@@ -155,6 +161,10 @@ def backup_command(target):
         path = backups.backup(target)
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    # A backup holds every personal record: it is logged like any export.
+    record_event("export", object_type="database", user=None,
+                 details={"file": path.name, "bytes": path.stat().st_size})
+    db.session.commit()
     click.echo(f"Backup written to {path} ({path.stat().st_size} bytes).")
 
 

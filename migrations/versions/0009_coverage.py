@@ -2,7 +2,7 @@
 venue, reminders in the register of outgoing documents, a report's closing and pre-written text.
 
 Revision ID: 0009_coverage
-Revises: 0007_tracing
+Revises: 0008_hardening
 Create Date: 2026-12-01 22:13:55.275732
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_coverage'
-down_revision = '0007_tracing'
+down_revision = '0008_hardening'
 branch_labels = None
 depends_on = None
 

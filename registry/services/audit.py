@@ -87,6 +87,7 @@ OBJECT_LABELS = {
     "communes": _l("Commune"),
     "users": _l("Account"),
     "venues": _l("Venue"),
+    "database": _l("Database (backup)"),
 }
 
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, update
 
 from registry.extensions import db
 from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSource,
@@ -52,33 +52,83 @@ def find_recent_duplicate(point: CheckinPoint, declaration: Declaration, *, minu
     """The latest check-in of the same person at `point` within `minutes` (from `source` only,
     when given), if any.
 
-    The same person is: the same resident (a card scan), the same ID number, or the same phone
-    with the same name (diacritics and case ignored: a phone is shared within a family), or the
-    same phone cookie with the same name.
+    A self-scan only ever finds a check-in made by the same phone (`device_hash`, the same
+    cookie): the same ID number or the same name on that phone. Anything else would let a
+    stranger who knows someone's ID number overwrite their record, and learn from the answer
+    that they were here.
+
+    For the other sources (typed or scanned by staff) the same person is: the same resident (a
+    card scan), the same ID number, or the same phone with the same name (diacritics and case
+    ignored: a phone is shared within a family), or the same phone cookie with the same name.
     """
     now = now or utcnow()
     declaration = declaration.cleaned()
     name_key = fold(declaration.full_name)
     same_person = []
-    if resident_id is not None:
-        same_person.append(Checkin.resident_id == resident_id)
-    if declaration.id_number:
-        same_person.append(Checkin.id_number == declaration.id_number)
-    if declaration.phone:
-        same_person.append((Checkin.phone == declaration.phone) & (Checkin.search_name == name_key))
-    if device_hash:
-        same_person.append((Checkin.device_hash == device_hash)
-                           & (Checkin.search_name == name_key))
-    if not same_person or minutes <= 0:
+    if source == CheckinSource.SELF_SCAN:
+        if not device_hash:
+            return None
+        same_person.append(Checkin.search_name == name_key)
+        if declaration.id_number:
+            same_person.append(Checkin.id_number == declaration.id_number)
+        who = [Checkin.device_hash == device_hash, or_(*same_person)]
+    else:
+        if resident_id is not None:
+            same_person.append(Checkin.resident_id == resident_id)
+        if declaration.id_number:
+            same_person.append(Checkin.id_number == declaration.id_number)
+        if declaration.phone:
+            same_person.append((Checkin.phone == declaration.phone)
+                               & (Checkin.search_name == name_key))
+        if device_hash:
+            same_person.append((Checkin.device_hash == device_hash)
+                               & (Checkin.search_name == name_key))
+        if not same_person:
+            return None
+        who = [or_(*same_person)]
+    if minutes <= 0:
         return None
     stmt = select(Checkin).where(Checkin.point_id == point.id,
                                  Checkin.checked_in_at >= now - timedelta(minutes=minutes),
-                                 Checkin.checked_in_at <= now, or_(*same_person))
+                                 Checkin.checked_in_at <= now, *who)
     if source is not None:
         stmt = stmt.where(Checkin.source == source)
+    # populate_existing: the request may have loaded this row before it took the point's lock
+    # (the phone's previous check-in); the merge must start from the row as committed now.
     return db.session.scalars(
         stmt.order_by(Checkin.checked_in_at.desc(), Checkin.id.desc())
-        .limit(1)).first()
+        .limit(1).execution_options(populate_existing=True)).first()
+
+
+# The key space of the advisory locks the registry takes on PostgreSQL (two-int form: this and a
+# check-in point's id), so they never meet another application's locks on the same database.
+POINT_LOCK_SPACE = 0x636B  # "ck"
+
+
+def serialise_at_point(point: CheckinPoint) -> None:
+    """Make the check-ins at `point` take turns until this transaction ends.
+
+    Why: the duplicate window is "look for a recent visit, else add one". Two requests at the
+    same moment (a double tap, two scans of one card) would both look before either had added,
+    and both add. Holding a lock from the look until the commit makes the second request wait
+    and then see the first one's row, on both databases:
+
+    - PostgreSQL: a transaction-scoped advisory lock on the point (pg_advisory_xact_lock),
+      released by the commit or rollback; nothing is written, and other points never wait.
+    - SQLite: a write that changes nothing to the point's row (a column no key refers to, so no
+      foreign-key check runs), which takes SQLite's one write lock at once (the next writer
+      waits, busy_timeout), before the look rather than after it.
+      SQLite has one writer at a time anyway, so this costs no concurrency it had.
+
+    A unique key could not express the window (a sliding span of minutes, and "the same person"
+    is any of several identities); an idempotency key in the form would miss the card scans.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(POINT_LOCK_SPACE, point.id)))
+    else:
+        db.session.execute(update(CheckinPoint).where(CheckinPoint.id == point.id)
+                           .values(is_active=CheckinPoint.is_active)
+                           .execution_options(synchronize_session=False))
 
 
 def _merge_into(checkin: Checkin, declaration: Declaration, device_hash: str | None) -> None:
@@ -110,8 +160,11 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
     `entered_by` the staff member who typed it.
     """
     declaration = declaration.cleaned()
+    if merge_minutes > 0:
+        serialise_at_point(point)
     # Only a visit of the same source is merged into: a card scan must not overwrite the answers
-    # a visitor gave on their phone, nor a stranger's phone a declaration typed by staff.
+    # a visitor gave on their phone, nor a stranger's phone a declaration typed by staff (and a
+    # self-scan only into one made by the same phone, see find_recent_duplicate).
     existing = find_recent_duplicate(point, declaration, minutes=merge_minutes, source=source,
                                      device_hash=device_hash,
                                      resident_id=resident.id if resident is not None else None)

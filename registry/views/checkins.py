@@ -12,6 +12,8 @@ from flask_login import current_user
 
 from registry import signals
 from registry.demo.checkins import seed_self_scans
+from flask_limiter.util import get_remote_address
+
 from registry.extensions import csrf, db, limiter
 from registry.formatting import phone_national
 from registry.forms import ActionForm
@@ -36,12 +38,47 @@ DEVICE_COOKIE_DAYS = 365
 
 
 def public_rate_limit() -> str:
-    """The configured limit of the public endpoints, per client address."""
+    """The configured limit of the public endpoints, per phone (per address without cookie)."""
     return current_app.config["PUBLIC_RATE_LIMIT"]
 
 
-# One budget for all public endpoints together, so a script cannot spread over them.
-public_limit = limiter.shared_limit(public_rate_limit, scope="public_checkin")
+def _phone_key() -> str:
+    """A phone: its address and its cookie. Phones in one queue behind one carrier address
+    (carrier-grade NAT) each have their own cookie from their first page, so each has its own
+    budget; a request without a cookie counts against its address."""
+    dev_hash = device_hash(request.cookies.get(DEVICE_COOKIE))
+    address = get_remote_address()
+    return f"{address}|{dev_hash[:20]}" if dev_hash else address
+
+
+def _token_key() -> str:
+    """A check-in point, by the token in the URL."""
+    return (request.view_args or {}).get("token", "")[:64]
+
+
+# Three budgets for all public endpoints together (a script cannot spread over them): each phone
+# (PUBLIC_RATE_LIMIT), each address with all the phones behind it (PUBLIC_ADDRESS_RATE_LIMIT,
+# generous: a carrier address may carry a venue's whole queue), and each check-in point whatever
+# the addresses (PUBLIC_TOKEN_RATE_LIMIT: no poster takes more than a busy gate does).
+def _counts_for_the_phone(response) -> bool:
+    """A phone's first page, which hands it its cookie, counts for its address only: phones of a
+    queue on one carrier address would otherwise share that address's budget for their first
+    page. Any other answer counts (a client refusing cookies is counted by address)."""
+    had_cookie = device_hash(request.cookies.get(DEVICE_COOKIE)) is not None
+    return had_cookie or DEVICE_COOKIE not in response.headers.get("Set-Cookie", "")
+
+
+phone_limit = limiter.shared_limit(public_rate_limit, scope="public_checkin",
+                                   key_func=_phone_key, deduct_when=_counts_for_the_phone)
+address_limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_ADDRESS_RATE_LIMIT"],
+                                     scope="public_checkin_address")
+token_limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_TOKEN_RATE_LIMIT"],
+                                   scope="public_checkin_token", key_func=_token_key)
+
+
+def public_limit(view):
+    """The public endpoints' three budgets (see above)."""
+    return phone_limit(address_limit(token_limit(view)))
 
 
 def _unavailable(resolved, state: str, status: int):
@@ -89,6 +126,9 @@ def page(token: str):
     if refusal:
         return refusal
     cookie, dev_hash = _current_device()
+    # A phone gets its cookie with the first page, before it posts anything: a double tap of
+    # the first declaration then carries one cookie twice, and merges (record_visit).
+    cookie = cookie or secrets.token_urlsafe(32)
     questions = active_questions(commune.id)
     previous = previous_checkin(commune.id, dev_hash)
     wants_form = request.args.get("edit") == "1" or request.args.get("new") == "1"
@@ -105,15 +145,15 @@ def page(token: str):
     if request.method == "GET" and previous is not None and request.args.get("new") != "1":
         _prefill(form, previous)
     if form.validate_on_submit():
-        cookie = cookie or secrets.token_urlsafe(32)
         merged = self_scan(point, form.to_declaration(), device_hash(cookie),
                            commune.checkin_merge_minutes).merged
         flash(_("Checked in. Show this screen to the staff if asked.") if not merged else
               _("You were already checked in here; your details have been updated."), "success")
         return _with_device_cookie(redirect(url_for("checkins.page", token=token)), cookie)
     expired = request.method == "POST" and _csrf_failed(form)
-    return render_template("checkins/form.html", point=point, venue=venue, commune=commune,
-                           form=form, previous=previous, expired=expired)
+    return _with_device_cookie(make_response(render_template(
+        "checkins/form.html", point=point, venue=venue, commune=commune, form=form,
+        previous=previous, expired=expired)), cookie)
 
 
 def _csrf_failed(form) -> bool:

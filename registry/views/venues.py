@@ -16,6 +16,7 @@ from registry.forms.venues import (CategoryForm, VenueForm, VenueImportForm, Ven
                                    fill_venue_choices, import_header, parse_venue_rows)
 from registry.models import AuditEvent, Role, Venue, VenueStatus
 from registry.security import get_scoped_or_404, roles_required
+from registry.services.audit import record_event
 from registry.services.communes import villages_for
 from registry.services.venues import (CategoryExists, VenueFilter, add_category, categories_for,
                                       count_venues, import_venues, register_venue,
@@ -142,6 +143,9 @@ def export():
              _("Suspended") if v.is_suspended else _("Active"), v.notes or "")
             for i, v in enumerate(venues, start=1))
     data = write_xlsx(_("Venues"), header, rows)
+    # The list carries the managers' names and phones: personal data, so the export is logged.
+    record_event("export", object_type="venues", details={
+        "format": "xlsx", "rows": len(venues), "query": request.args.get("q") or None})
     return send_file(io.BytesIO(data), as_attachment=True, download_name="dia-diem.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
