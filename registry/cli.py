@@ -1,5 +1,5 @@
 """Command-line tools: `flask user …`, `flask commune …`, `flask seed-demo`, `flask purge`,
-`flask backup` / `flask restore`, `flask translate …`. Each command is one unit of work: it
+`flask close-visits`, `flask backup` / `flask restore`, `flask translate …`. Each command is one unit of work: it
 commits once when it succeeds."""
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from registry.i18n_check import missing_translations
 from registry.models import Commune, Role
 from registry.phones import parse_phone
 from registry.services import backups, retention
+from registry.services.checkout import close_open_visits
 from registry.services.communes import UnknownUnit, create_commune, find_units
 from registry.services.users import UsernameTaken, create_user
 from registry.transactions import unit_of_work
@@ -144,6 +145,14 @@ def purge_command():
                    f"{result.contacts_deleted} F1 records of closed cases deleted")
 
 
+@click.command("close-visits")
+@with_appcontext
+@unit_of_work
+def close_visits_command():
+    """Close visits still open after their venue's closing time (as the worker does)."""
+    click.echo(f"{close_open_visits()} visits closed at their venue's closing time.")
+
+
 @click.command("backup")
 @with_appcontext
 @click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
@@ -180,5 +189,6 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(translate_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(close_visits_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

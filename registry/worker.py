@@ -1,5 +1,5 @@
 """The background worker: huey's queue and the tasks its consumer runs (background jobs in parts,
-the nightly purge). This is a job's boundary, as a request's end is a view's: it commits a job's
+the nightly purge, the automatic check-out at closing time). This is a job's boundary, as a request's end is a view's: it commits a job's
 progress as it goes, and the purge once. The consumer starts from `registry.consumer`, which
 tells this module how to build the app (once per worker process, on its first task).
 
@@ -25,6 +25,7 @@ from registry.extensions import db
 from registry.models import Job, JobStatus
 from registry.services.jobs import (HEARTBEAT_SECONDS, JobContext, JobError, job_kinds,
                                     jobs_dir, update_job)
+from registry.services.checkout import close_open_visits
 from registry.services.retention import purge_all
 from registry.timeutil import utcnow
 from registry.transactions import unit_of_work
@@ -215,3 +216,20 @@ def daily_purge_task() -> None:
     """
     with _app_context():
         purge_every_commune()
+
+
+@unit_of_work
+def close_visits_at_closing_time() -> int:
+    """Close the visits whose venue has closed, as one unit of work."""
+    closed = close_open_visits()
+    if closed:
+        current_app.logger.info("automatic check-out: %s visits closed", closed)
+    return closed
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+def closing_time_task() -> None:
+    """Every ten minutes: visits still open after their venue's closing time are closed at that
+    time, with the reason "automatic" (a run that finds nothing to close changes nothing)."""
+    with _app_context():
+        close_visits_at_closing_time()

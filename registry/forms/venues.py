@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from registry.forms import BaseForm, choices, int_or_none
+from registry.forms.communes import ClockTimeField
 from registry.forms.imports import RowForm, empty_cells, read_table, take_form_errors
 from registry.forms.validators import VietnamesePhone
 from registry.services.communes import villages_for
@@ -41,6 +42,16 @@ class VenueForm(BaseForm):
                        "\"Cổng chính\"."))
     notes = TextAreaField(_l("Notes"), validators=[
         Optional(), Length(max=2000, message=_l("At most 2000 characters."))])
+    closing_time = ClockTimeField(
+        _l("Closes at"), validators=[Optional()],
+        description=_l("Visits still open then are closed automatically. Empty: the commune's "
+                       "default."),
+        render_kw={"inputmode": "numeric", "placeholder": "22:00", "maxlength": 8})
+    default_stay_minutes = IntegerField(
+        _l("Usual length of a visit (minutes)"), validators=[
+            Optional(), NumberRange(min=0, max=720, message=_l("Between 0 and 720 minutes."))],
+        description=_l("Tracing takes a visit without an exit time to last this long."),
+        render_kw={"inputmode": "numeric"})
 
     def point_names(self) -> list[str]:
         """The check-in point names typed, one per line."""
