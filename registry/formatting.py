@@ -29,6 +29,13 @@ def short_datetime(value: datetime | None) -> str:
     return to_local(value).strftime("%d/%m/%Y %H:%M")
 
 
+def short_time(value: datetime | None) -> str:
+    """A stored UTC time as the local hour and minute, "HH:MM"."""
+    if value is None:
+        return ""
+    return to_local(value).strftime("%H:%M")
+
+
 def short_date(value: date | datetime | None) -> str:
     """dd/mm/yyyy."""
     if value is None:
@@ -62,6 +69,7 @@ def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         long_date=long_date,
         short_datetime=short_datetime,
+        short_time=short_time,
         short_date=short_date,
         number=number,
         phone=phone_national,

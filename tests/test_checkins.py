@@ -304,7 +304,10 @@ def test_phone_checks_in_and_out_in_a_real_browser(live_server, chromium):
         assert "Nguyễn Thị Hoa" in page.inner_text(".card.ok")
         page.click("button.leave")
         page.wait_for_selector("text=Đã xác nhận ra về")
-        assert "Chào mừng quay lại" in page.inner_text("main")
+        # The visit is closed, and the screen says so without inviting a new check-in.
+        assert "Đã ra về" in page.inner_text(".card.left")
+        assert "Chào mừng quay lại" not in page.inner_text("main")
+        assert page.locator("button.go").count() == 0
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         context.close()
@@ -352,3 +355,70 @@ def test_same_phone_cookie_and_name_with_a_corrected_number_is_merged(client, ma
     client.post(f"/c/{token}", data=declaration(phone="0912 345 678"))  # corrected
     [row] = _rows()
     assert row.phone == "+84912345678" and row.merge_count == 1
+
+
+@pytest.mark.browser
+def test_a_phone_answers_no_to_all_and_sees_an_unmistakable_status(live_server, chromium,
+                                                                    tmp_path):
+    """At 360 × 740 without JavaScript: one tap answers every question "no" (each stays
+    changeable), the venue's province and commune are there already, the success screen is a
+    full-width coloured status with the venue and the time, and leaving says the visit is
+    closed."""
+    from registry.formatting import short_time
+    from registry.services.communes import categories_for_code, create_commune
+    from registry.services.venues import register_venue
+
+    app, base_url = live_server
+    with app.app_context():
+        commune = create_commune(15664, hotline="+842373868123")
+
+        class _System:
+            id = None
+
+        venue = register_venue(commune.id, _System(), point_names=["Cổng chính"],
+                               name="Chợ Nưa", category_id=categories_for_code(commune.id)[
+                                   "market"].id, address="Thôn Đông")
+        token = venue.points[0].token
+        db.session.commit()
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                   has_touch=True, locale="vi-VN", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        response = page.goto(f"{base_url}/c/{token}")
+        assert len(response.body()) < 10_000  # the page a first visitor loads stays small
+        assert page.input_value("#province") == "Thanh Hóa"
+        assert page.input_value("#ward") == "Xã Triệu Sơn"
+        page.fill("#full_name", "Nguyễn Thị Hoa")
+        page.fill("#phone", "0987654321")
+        page.fill("#birth_year", "1992")
+        page.check("#sex-1")
+        page.check("#q_symptoms-0")  # a "yes" the shortcut will turn into "no"
+        page.tap("button.allno")
+        page.wait_for_load_state()
+        for code in QUESTION_CODES:
+            assert page.is_checked(f"#q_{code}-1") and not page.is_checked(f"#q_{code}-0")
+        assert page.input_value("#full_name") == "Nguyễn Thị Hoa"
+        page.screenshot(path=str(tmp_path / "no-to-all.png"))
+        page.check("#q_travel-0")  # each answer stays changeable
+        page.fill("#q_travel_details", "Hà Nội")
+        page.tap("button.go")
+        status = page.locator(".card.ok.status")
+        status.wait_for()
+        box = status.bounding_box()
+        assert box["x"] == 0 and box["width"] == 360  # edge to edge
+        text = status.inner_text()
+        assert "Đã khai báo" in text and "Chợ Nưa" in text and "Nguyễn Thị Hoa" in text
+        color = status.evaluate("el => getComputedStyle(el).backgroundColor")
+        assert color == "rgb(28, 124, 58)"
+        page.screenshot(path=str(tmp_path / "checked-in.png"))
+        with app.app_context():
+            row = db.session.query(Checkin).one()
+            assert short_time(row.checked_in_at) in text
+            assert row.answers["travel"]["answer"] is True and not row.has_symptoms
+        page.tap("button.leave")
+        page.locator(".card.left.status").wait_for()
+        assert "Đã ra về" in page.inner_text(".card.left")
+        assert page.locator("button").count() == 0
+    finally:
+        context.close()

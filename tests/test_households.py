@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -200,3 +201,95 @@ def test_the_station_offers_the_household_with_and_without_script(client, auth, 
     assert db.session.scalar(select(func.count()).select_from(Checkin)) == 3
     assert client.post(f"/scan/{point_id}/household", json={
         "checkin_id": 999999, "members": [child.id]}).status_code == 409
+
+
+# --- the phone: "I am also declaring for …" -------------------------------------------------
+
+def _phone_declares(client, token, **overrides):
+    from tests.test_checkins import declaration
+
+    return client.post(f"/c/{token}", data=declaration(**overrides))
+
+
+def test_a_phone_declares_for_its_household(client, commune, make_venue):
+    from tests.test_checkins import QUESTION_CODES, declaration
+
+    venue = make_venue(name="Chợ Nưa")
+    token = venue.points[0].token
+    # Earlier visits from this phone: the grandmother, then the father.
+    _phone_declares(client, token, full_name="Lê Thị Dung", birth_year="1948", sex="female",
+                    address="Thôn Đông")
+    client.post(f"/c/{token}/checkout")
+    _phone_declares(client, token)
+    client.post(f"/c/{token}/checkout")
+    for row in db.session.scalars(select(Checkin)):
+        row.checked_in_at -= timedelta(days=1)
+        row.checked_out_at -= timedelta(days=1)
+    db.session.commit()
+    granny = db.session.scalars(select(Checkin).where(Checkin.full_name == "Lê Thị Dung")).one()
+    # Today the father declares and is offered his mother, never himself.
+    form = client.get(f"/c/{token}?edit=1").get_data(as_text=True)
+    assert "Tôi cũng khai báo cho" in form and "Lê Thị Dung (1948)" in form
+    assert f'name="with" value="{granny.id}"' in form
+    assert 'value="Nguyễn Văn An"' in form and form.count('name="with"') == 1
+    # Ticked without her answers: refused on her fields, nothing saved.
+    response = _phone_declares(client, token, **{"with": str(granny.id)})
+    assert response.status_code == 200 and "Hãy chọn Có hoặc Không." in \
+        response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Checkin)) == 2
+    her = {f"w{granny.id}-q_{code}": "no" for code in QUESTION_CODES}
+    her[f"w{granny.id}-q_symptoms"] = "yes"
+    her[f"w{granny.id}-q_symptoms_details"] = "ho khan"
+    response = client.post(f"/c/{token}", data={**declaration(), "with": str(granny.id), **her})
+    assert response.status_code == 302
+    done = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "cùng 1 người trong hộ" in done and "Cùng với: Lê Thị Dung" in done
+    father, mother = db.session.scalars(select(Checkin).where(
+        Checkin.checked_out_at.is_(None)).order_by(Checkin.id)).all()
+    assert father.full_name == "Nguyễn Văn An" and mother.full_name == "Lê Thị Dung"
+    # Her own visit, with her own declaration: her details from before, her answers today.
+    assert mother.source == CheckinSource.SELF_SCAN and mother.companion_of_id == father.id
+    assert mother.birth_year == 1948 and mother.sex == "female" and mother.has_symptoms
+    assert mother.answers["symptoms"]["details"] == "ho khan" and not father.has_symptoms
+    assert mother.device_hash == father.device_hash
+    # The phone's own page is still the father's; leaving checks both out.
+    assert "Nguyễn Văn An (1980)" in done
+    left = client.post(f"/c/{token}/checkout", follow_redirects=True).get_data(as_text=True)
+    db.session.expire_all()
+    assert father.checked_out_at is not None and mother.checked_out_at is not None
+    assert "Đã ra về" in left and "cùng 1 người" in left
+    # Another phone is offered nobody; a forged tick of her visit is ignored.
+    stranger = client.application.test_client()
+    assert "Tôi cũng khai báo cho" not in stranger.get(f"/c/{token}").get_data(as_text=True)
+    stranger.post(f"/c/{token}", data={**declaration(full_name="Trần Văn Lạ",
+                                                     phone="0987 654 321"),
+                                       "with": str(granny.id), **her})
+    assert db.session.scalar(select(func.count()).select_from(Checkin).where(
+        Checkin.full_name == "Lê Thị Dung")) == 2
+
+
+def test_no_to_all_questions_in_one_tap_without_javascript(client, commune, make_venue):
+    from tests.test_checkins import QUESTION_CODES
+
+    venue = make_venue(name="Chợ Nưa")
+    token = venue.points[0].token
+    fresh = client.get(f"/c/{token}").get_data(as_text=True)
+    # The venue's province and commune are filled in, to be changed.
+    assert re.search(r'<input id="province"[^>]* value="Thanh Hóa">', fresh)
+    assert re.search(r'<input id="ward"[^>]* value="Xã Triệu Sơn">', fresh)
+    assert "Không có ở tất cả các câu" in fresh and "<script" not in fresh
+    typed = {"full_name": "Nguyễn Văn An", "phone": "0912 345 678", "birth_year": "1980",
+             "sex": "male", "q_travel": "yes", "q_travel_details": "Hà Nội", "all_no": "self"}
+    page = client.post(f"/c/{token}", data=typed).get_data(as_text=True)
+    # Every question answered "no", each still on the page to change; nothing saved, no error.
+    for code in QUESTION_CODES:
+        assert re.search(rf'<input checked id="q_{code}-1" [^>]*value="no">', page), code
+        assert re.search(rf'<input id="q_{code}-0" [^>]*value="yes">', page), code
+    assert 'value="Nguyễn Văn An"' in page and 'class="error"' not in page
+    assert db.session.scalar(select(func.count()).select_from(Checkin)) == 0
+    # A yes can still be given after the shortcut.
+    data = {k: v for k, v in typed.items() if k != "all_no"}
+    data.update({f"q_{code}": "no" for code in QUESTION_CODES}, q_symptoms="yes",
+                q_symptoms_details="sốt nhẹ", nationality="Việt Nam")
+    assert client.post(f"/c/{token}", data=data).status_code == 302
+    assert db.session.scalars(select(Checkin)).one().has_symptoms

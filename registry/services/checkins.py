@@ -252,8 +252,10 @@ def previous_checkin(commune_id: int, dev_hash: str | None) -> Checkin | None:
     """This phone's latest check-in in the commune (kept only for the retention period)."""
     if not dev_hash:
         return None
+    # The phone owner's own declaration, not a household member's declared alongside.
     return db.session.scalars(
-        select(Checkin).where(Checkin.commune_id == commune_id, Checkin.device_hash == dev_hash)
+        select(Checkin).where(Checkin.commune_id == commune_id, Checkin.device_hash == dev_hash,
+                              Checkin.companion_of_id.is_(None))
         .order_by(Checkin.checked_in_at.desc(), Checkin.id.desc()).limit(1)).first()
 
 
