@@ -155,6 +155,8 @@ ACCESS_TABLE = [
     ("POST", "/tracing/cases/<int:case_id>/contacts/<int:contact_id>", {T, H}, {}),
     ("GET", "/tracing/cases/<int:case_id>/f1.xlsx", {T, H}, {}),
     ("GET", "/tracing/cases/<int:case_id>/f1.pdf", {T, H}, {}),
+    ("POST", "/tracing/cases/<int:case_id>/notices.pdf", {T, H}, {}),
+    ("POST", "/tracing/cases/<int:case_id>/notices-sms.csv", {T, H}, {}),
     ("POST", "/tracing/cases/<int:case_id>/<any(close, reopen):action>", {T, H},
      {"action": "close"}),
     ("GET", "/audit", {A}, {}),

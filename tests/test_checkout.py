@@ -113,6 +113,7 @@ def test_closing_times_on_the_settings_and_venue_pages(client, auth, commune, ma
     venue = make_venue()
     form = client.get(f"/venues/{venue.id}/edit").get_data(as_text=True)
     assert "Giờ đóng cửa" in form and "Thời gian lưu lại thường lệ" in form
+    assert 'placeholder="21:30"' in form  # the commune's default, when the venue has none
     fields = {"name": venue.name, "category_id": str(venue.category_id), "address": "",
               "village_id": "", "manager_name": "Nguyễn Văn An",
               "manager_phone": "0912 345 678", "point_lines": "Cổng chính", "notes": ""}

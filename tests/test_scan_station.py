@@ -189,6 +189,18 @@ def test_the_manager_reads_colour_name_birth_year_village_and_local_time(client,
     assert refused["kind"] == "bad" and refused["birth_year"] == 1980
 
 
+def test_stored_scans_are_purged_with_the_rest(client, commune, station):
+    from registry.services.retention import purge_commune
+
+    old = scan(station["cards"]["an"].number, utcnow() - timedelta(days=2))
+    client.post(station["url"] + "/upload", json={"scans": [old]})
+    row = db.session.scalars(select(OfflineScan)).one()
+    row.received_at = utcnow() - timedelta(days=commune.retention_days + 1)
+    db.session.commit()
+    result = purge_commune(commune)
+    assert result.hook_counts["purge_offline_scans"] == 1 and _count(OfflineScan) == 0
+
+
 def test_the_service_worker_and_session_endpoints(client, station):
     worker = client.get("/scan/sw.js")
     assert worker.status_code == 200 and worker.mimetype == "text/javascript"

@@ -8,10 +8,12 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from registry.extensions import db
 from registry.forms import BaseForm, choices, int_or_none
 from registry.forms.communes import ClockTimeField
 from registry.forms.imports import RowForm, empty_cells, read_table, take_form_errors
 from registry.forms.validators import VietnamesePhone
+from registry.models import Commune
 from registry.services.communes import villages_for
 from registry.services.imports import ImportResult
 from registry.services.venues import categories_for
@@ -82,7 +84,11 @@ class CategoryForm(BaseForm):
 
 
 def fill_venue_choices(form: VenueForm, commune_id: int) -> None:
-    """The commune's categories and villages as the form's choices."""
+    """The commune's categories and villages as the form's choices; the commune's default
+    closing time shown in the empty closing time."""
+    default = db.session.get(Commune, commune_id).default_closing_time
+    form.closing_time.render_kw = {**(form.closing_time.render_kw or {}),
+                                   "placeholder": default.strftime("%H:%M")}
     form.category_id.choices = choices(((c.id, c.name) for c in categories_for(commune_id)),
                                        _("— choose —"))
     form.village_id.choices = choices(((v.id, v.name) for v in villages_for(commune_id)),

@@ -114,7 +114,9 @@
     // Other controls give focus back at once; typing goes to the input. The household list is
     // the exception while someone ticks it with the keyboard.
     if (household.contains(document.activeElement)) { return; }
-    if (document.activeElement !== input) { input.focus(); }
+    // Without scrolling: on a small screen the page must not jump under a finger or a mouse
+    // pressing a button further down (the press would land on something else).
+    if (document.activeElement !== input) { input.focus({preventScroll: true}); }
   }
 
   function beep(ok) {
@@ -260,6 +262,7 @@
     }
     flushing = true;
     var sent = 0;
+    var refusedNow = 0;
     function next() {
       var batch = load(QUEUE_KEY).slice(0, BATCH);
       if (batch.length === 0) { return Promise.resolve(); }
@@ -270,7 +273,7 @@
           answered[answer.id] = true;
           sent += 1;
           addHistory(answer, answer.scanned_at);
-          if (!answer.ok || answer.warning) { refused.unshift(answer); }
+          if (!answer.ok || answer.warning) { refused.unshift(answer); refusedNow += 1; }
         });
         save(REJECTED_KEY, refused.slice(0, REJECTED_MAX));
         save(QUEUE_KEY, load(QUEUE_KEY).filter(function (scan) { return !answered[scan.id]; }));
@@ -281,7 +284,8 @@
     }
     return refreshSession().then(next).then(function () {
       if (sent) {
-        result.className = "scan-result ok";
+        // Green only when every kept scan was accepted; else the list below says which not.
+        result.className = "scan-result " + (refusedNow ? "bad" : "ok");
         resultName.textContent = "";
         resultDetails.textContent = "";
         resultMessage.textContent = msg("sent", {count: sent});
@@ -390,7 +394,9 @@
     if (document.activeElement === input || event.ctrlKey || event.altKey || event.metaKey) {
       return;
     }
-    if (event.key && event.key.length === 1 && event.key !== " ") { input.focus(); }
+    if (event.key && event.key.length === 1 && event.key !== " ") {
+      input.focus({preventScroll: true});
+    }
   });
   window.addEventListener("focus", keepFocus);
   document.addEventListener("visibilitychange", keepFocus);
