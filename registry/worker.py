@@ -1,7 +1,8 @@
 """The background worker: huey's queue and the tasks its consumer runs (background jobs in parts,
-the nightly purge, the automatic check-out at closing time). This is a job's boundary, as a request's end is a view's: it commits a job's
-progress as it goes, and the purge once. The consumer starts from `registry.consumer`, which
-tells this module how to build the app (once per worker process, on its first task).
+the nightly purge, the automatic check-out at closing time). This is a job's boundary, as a
+request's end is a view's: it commits a job's progress as it goes, and the purge once. The
+consumer starts from `registry.consumer`, which tells this module how to build the app (once per
+worker process, on its first task).
 
 Storage: SQLite under instance/ by default, Redis when HUEY_REDIS_URL is set. Tests and
 HUEY_IMMEDIATE run tasks in-process, at once (huey's immediate mode).

@@ -267,29 +267,3 @@ def test_a_phone_declares_for_its_household(client, commune, make_venue):
     assert db.session.scalar(select(func.count()).select_from(Checkin).where(
         Checkin.full_name == "Lê Thị Dung")) == 2
 
-
-def test_no_to_all_questions_in_one_tap_without_javascript(client, commune, make_venue):
-    from tests.test_checkins import QUESTION_CODES
-
-    venue = make_venue(name="Chợ Nưa")
-    token = venue.points[0].token
-    fresh = client.get(f"/c/{token}").get_data(as_text=True)
-    # The venue's province and commune are filled in, to be changed.
-    assert re.search(r'<input id="province"[^>]* value="Thanh Hóa">', fresh)
-    assert re.search(r'<input id="ward"[^>]* value="Xã Triệu Sơn">', fresh)
-    assert "Không có ở tất cả các câu" in fresh and "<script" not in fresh
-    typed = {"full_name": "Nguyễn Văn An", "phone": "0912 345 678", "birth_year": "1980",
-             "sex": "male", "q_travel": "yes", "q_travel_details": "Hà Nội", "all_no": "self"}
-    page = client.post(f"/c/{token}", data=typed).get_data(as_text=True)
-    # Every question answered "no", each still on the page to change; nothing saved, no error.
-    for code in QUESTION_CODES:
-        assert re.search(rf'<input checked id="q_{code}-1" [^>]*value="no">', page), code
-        assert re.search(rf'<input id="q_{code}-0" [^>]*value="yes">', page), code
-    assert 'value="Nguyễn Văn An"' in page and 'class="error"' not in page
-    assert db.session.scalar(select(func.count()).select_from(Checkin)) == 0
-    # A yes can still be given after the shortcut.
-    data = {k: v for k, v in typed.items() if k != "all_no"}
-    data.update({f"q_{code}": "no" for code in QUESTION_CODES}, q_symptoms="yes",
-                q_symptoms_details="sốt nhẹ", nationality="Việt Nam")
-    assert client.post(f"/c/{token}", data=data).status_code == 302
-    assert db.session.scalars(select(Checkin)).one().has_symptoms

@@ -32,11 +32,13 @@ class ClockTimeField(StringField):
     browser's language: 12-hour with AM/PM in English); `data` is a `time` once valid."""
 
     def _value(self):
+        """The time as shown in the box: 22:00, or what was typed when it is not a time."""
         if isinstance(self.data, time):
             return self.data.strftime("%H:%M")
         return self.data or ""
 
     def pre_validate(self, form):
+        """Read the typed time; a clear message when it is not one."""
         if not self.data or isinstance(self.data, time):
             self.data = self.data or None
             return

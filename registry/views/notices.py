@@ -28,6 +28,7 @@ def _contacts(case: TracingCase):
 
 
 def _back(case: TracingCase):
+    """Back to the case's F1 list, at its notices."""
     return redirect(url_for("tracing.case_detail", case_id=case.id) + "#notices")
 
 

@@ -54,6 +54,7 @@ class ScanResult:
         return KINDS.get(self.status, "ok" if self.ok else "bad")
 
     def as_dict(self) -> dict:
+        """The answer as the station's script reads it (JSON)."""
         return {"status": self.status, "ok": self.ok, "kind": self.kind,
                 "message": self.message, "name": self.name, "card_number": self.card_number,
                 "at": self.at, "birth_year": self.birth_year, "village": self.village,

@@ -153,6 +153,7 @@ def sms_phone(phone: str | None) -> str | None:
 
 
 def _when(contact: CaseContact) -> str:
+    """When the contact was there, as precisely as it is known (for the SMS)."""
     local = to_local(contact.visited_at)
     if contact.time_precision == TimePrecision.DATE_ONLY.value:
         return _("on %(day)s", day=local.strftime("%d/%m"))
@@ -168,11 +169,13 @@ def sms_message(contact: CaseContact, commune: Commune) -> str:
 
 
 def _sms_message(contact: CaseContact, commune: Commune) -> str:
+    """`sms_message` in the current (Vietnamese) locale."""
     hotline = national_digits(commune.hotline)
     call = (_("call %(phone)s", phone=hotline) if hotline
             else _("call the commune health station"))
 
     def build(sender: str, venue: str) -> str:
+        """The message with this sender and venue name, without diacritics."""
         return plain_text(_(
             "%(sender)s: you were at %(venue)s %(when)s at the same time as a case of infectious "
             "disease. Watch your health until %(until)s; with fever or cough, %(call)s.",

@@ -49,6 +49,7 @@ class Visit:
 
     @property
     def stay_minutes(self) -> int:
+        """The assumed stay in whole minutes (for the page)."""
         return int(self.stay.total_seconds() // 60)
 
 

@@ -49,6 +49,7 @@ def _server_clock() -> int:
 
 
 def _station_page(point: CheckinPoint, direction: str, **context):
+    """The station page (with a result and the household to tick, after a post without JS)."""
     merge = db.session.get(Commune, current_user.commune_id).checkin_merge_minutes
     return render_template("residents/scan.html", point=point, direction=direction,
                            merge_minutes=merge, **context)
