@@ -75,8 +75,8 @@ def test_a_phone_answers_no_to_all_and_sees_an_unmistakable_status(live_server, 
         page.fill("#birth_year", "1992")
         page.check("#sex-1")
         page.check("#q_symptoms-0")  # a "yes" the shortcut will turn into "no"
-        page.tap("button.allno")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.tap("button.allno")
         for code in QUESTION_CODES:
             assert page.is_checked(f"#q_{code}-1") and not page.is_checked(f"#q_{code}-0")
         assert page.input_value("#full_name") == "Nguyễn Thị Hoa"
