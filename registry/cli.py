@@ -1,6 +1,6 @@
 """Command-line tools: `flask user …`, `flask commune …`, `flask seed-demo`, `flask purge`,
-`flask backup` / `flask restore`, `flask translate …`. Each command is one unit of work: it
-commits once when it succeeds."""
+`flask close-visits`, `flask backup` / `flask restore`, `flask translate …`. Each command is
+one unit of work: it commits once when it succeeds."""
 from __future__ import annotations
 
 import getpass
@@ -21,6 +21,7 @@ from registry.passwords import password_problem
 from registry.phones import parse_phone
 from registry.services import backups, jobs, retention
 from registry.services.audit import record_event
+from registry.services.checkout import close_open_visits
 from registry.services.imports import delete_old_uploads
 from registry.services.communes import UnknownUnit, create_commune, find_units
 from registry.services.users import UsernameTaken, create_user
@@ -150,6 +151,14 @@ def purge_command():
                "uploads past their keep period deleted")
 
 
+@click.command("close-visits")
+@with_appcontext
+@unit_of_work
+def close_visits_command():
+    """Close visits still open after their venue's closing time (as the worker does)."""
+    click.echo(f"{close_open_visits()} visits closed at their venue's closing time.")
+
+
 @click.command("backup")
 @with_appcontext
 @click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
@@ -190,5 +199,6 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(translate_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(close_visits_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

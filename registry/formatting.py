@@ -51,6 +51,13 @@ def short_datetime(value: datetime | None) -> str:
     return to_local(value).strftime("%d/%m/%Y %H:%M")
 
 
+def short_time(value: datetime | None) -> str:
+    """A stored UTC time as the local hour and minute, "HH:MM"."""
+    if value is None:
+        return ""
+    return to_local(value).strftime("%H:%M")
+
+
 def short_date(value: date | datetime | None) -> str:
     """dd/mm/yyyy."""
     if value is None:
@@ -85,6 +92,7 @@ def init_template_helpers(app: Flask) -> None:
         long_date=long_date,
         in_text=in_running_text,
         short_datetime=short_datetime,
+        short_time=short_time,
         short_date=short_date,
         number=number,
         phone=phone_national,

@@ -1,7 +1,8 @@
 """The background worker: huey's queue and the tasks its consumer runs (background jobs in parts,
-the nightly purge). This is a job's boundary, as a request's end is a view's: it commits a job's
-progress as it goes, and the purge once. The consumer starts from `registry.consumer`, which
-tells this module how to build the app (once per worker process, on its first task).
+the nightly purge, the automatic check-out at closing time). This is a job's boundary, as a
+request's end is a view's: it commits a job's progress as it goes, and the purge once. The
+consumer starts from `registry.consumer`, which tells this module how to build the app (once per
+worker process, on its first task).
 
 Storage: SQLite under instance/ by default, Redis when HUEY_REDIS_URL is set. Tests and
 HUEY_IMMEDIATE run tasks in-process, at once (huey's immediate mode).
@@ -23,6 +24,7 @@ from sqlalchemy import update
 from registry import signals
 from registry.extensions import db
 from registry.models import Job, JobStatus
+from registry.services.checkout import close_open_visits
 from registry.services.imports import delete_old_uploads
 from registry.services.jobs import (HEARTBEAT_SECONDS, JobContext, JobError, delete_job_files,
                                     delete_old_job_files, job_kinds, job_workdir, jobs_dir,
@@ -224,3 +226,20 @@ def daily_purge_task() -> None:
     """
     with _app_context():
         purge_every_commune()
+
+
+@unit_of_work
+def close_visits_at_closing_time() -> int:
+    """Close the visits whose venue has closed, as one unit of work."""
+    closed = close_open_visits()
+    if closed:
+        current_app.logger.info("automatic check-out: %s visits closed", closed)
+    return closed
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+def closing_time_task() -> None:
+    """Every ten minutes: visits still open after their venue's closing time are closed at that
+    time, with the reason "automatic" (a run that finds nothing to close changes nothing)."""
+    with _app_context():
+        close_visits_at_closing_time()

@@ -311,7 +311,10 @@ def test_phone_checks_in_and_out_in_a_real_browser(live_server, chromium):
         assert "Nguyễn Thị Hoa" in page.inner_text(".card.ok")
         page.click("button.leave")
         page.wait_for_selector("text=Đã xác nhận ra về")
-        assert "Chào mừng quay lại" in page.inner_text("main")
+        # The visit is closed, and the screen says so without inviting a new check-in.
+        assert "Đã ra về" in page.inner_text(".card.left")
+        assert "Chào mừng quay lại" not in page.inner_text("main")
+        assert page.locator("button.go").count() == 0
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         context.close()
@@ -359,3 +362,4 @@ def test_same_phone_cookie_and_name_with_a_corrected_number_is_merged(client, ma
     client.post(f"/c/{token}", data=declaration(phone="0912 345 678"))  # corrected
     [row] = _rows()
     assert row.phone == "+84912345678" and row.merge_count == 1
+

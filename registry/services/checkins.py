@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, or_, select, update
 
 from registry.extensions import db
 from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSource,
-                             DeclarationQuestion, TimePrecision, Venue)
+                             CheckoutReason, DeclarationQuestion, TimePrecision, Venue)
 from registry.services.audit import record_event
 from registry.services.declarations import Declaration
 from registry.text import fold
@@ -165,9 +165,12 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
     # Only a visit of the same source is merged into: a card scan must not overwrite the answers
     # a visitor gave on their phone, nor a stranger's phone a declaration typed by staff (and a
     # self-scan only into one made by the same phone, see find_recent_duplicate).
+    # A visit with its own time (a scan sent late by an offline station) is compared with the
+    # visits just before that time, not with the visits of the moment it arrives.
     existing = find_recent_duplicate(point, declaration, minutes=merge_minutes, source=source,
                                      device_hash=device_hash,
-                                     resident_id=resident.id if resident is not None else None)
+                                     resident_id=resident.id if resident is not None else None,
+                                     now=at)
     if existing is not None:
         _merge_into(existing, declaration, device_hash)
         db.session.flush()
@@ -228,7 +231,8 @@ def open_visit(point: CheckinPoint, *, since: datetime, device_hash: str | None 
     """The latest visit at `point` since `since` that is not checked out yet, of this phone
     (`device_hash`) or this resident (`resident_id`)."""
     if device_hash:
-        who = Checkin.device_hash == device_hash
+        # The phone's own visit, not the household members it declared for alongside.
+        who = (Checkin.device_hash == device_hash) & Checkin.companion_of_id.is_(None)
     elif resident_id is not None:
         who = Checkin.resident_id == resident_id
     else:
@@ -239,10 +243,47 @@ def open_visit(point: CheckinPoint, *, since: datetime, device_hash: str | None 
         .order_by(Checkin.checked_in_at.desc(), Checkin.id.desc()).limit(1)).first()
 
 
-def check_out(visit: Checkin, at: datetime | None = None) -> None:
-    """Record the time the visitor left."""
+def check_out(visit: Checkin, at: datetime | None = None,
+              reason: CheckoutReason = CheckoutReason.MANUAL) -> None:
+    """Record the time the visitor left (by hand, unless the closing time closed the visit)."""
     visit.checked_out_at = at or utcnow()
+    visit.checkout_reason = reason
     db.session.flush()
+
+
+# --- household members who came along ------------------------------------------------------
+
+def record_companion_visit(point: CheckinPoint, source: CheckinSource, declaration: Declaration,
+                           with_visit: Checkin, **options) -> RecordedVisit:
+    """A household member's own visit (`record_visit` with their own declaration), marked as
+    having come along with the person of `with_visit`."""
+    visit = record_visit(point, source, declaration, **options)
+    visit.checkin.companion_of_id = with_visit.id
+    db.session.flush()
+    return visit
+
+
+def companions_of(visit: Checkin) -> list[Checkin]:
+    """The household members recorded as having come along with `visit`, in order."""
+    return list(db.session.scalars(select(Checkin).where(Checkin.companion_of_id == visit.id)
+                                   .order_by(Checkin.id)))
+
+
+def phone_household(commune_id: int, dev_hash: str | None, limit: int = 6) -> list[Checkin]:
+    """The people this phone has declared for in the commune (kept for the retention period):
+    the latest visit of each (name and year of birth), latest first."""
+    if not dev_hash:
+        return []
+    seen, people = set(), []
+    for row in db.session.scalars(
+            select(Checkin).where(Checkin.commune_id == commune_id,
+                                  Checkin.device_hash == dev_hash)
+            .order_by(Checkin.checked_in_at.desc(), Checkin.id.desc()).limit(200)):
+        key = (row.search_name, row.birth_year)
+        if key not in seen:
+            seen.add(key)
+            people.append(row)
+    return people[:limit]
 
 
 # --- the phone of a self-scan --------------------------------------------------------------
@@ -264,8 +305,10 @@ def previous_checkin(commune_id: int, dev_hash: str | None) -> Checkin | None:
     """This phone's latest check-in in the commune (kept only for the retention period)."""
     if not dev_hash:
         return None
+    # The phone owner's own declaration, not a household member's declared alongside.
     return db.session.scalars(
-        select(Checkin).where(Checkin.commune_id == commune_id, Checkin.device_hash == dev_hash)
+        select(Checkin).where(Checkin.commune_id == commune_id, Checkin.device_hash == dev_hash,
+                              Checkin.companion_of_id.is_(None))
         .order_by(Checkin.checked_in_at.desc(), Checkin.id.desc()).limit(1)).first()
 
 

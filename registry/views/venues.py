@@ -73,7 +73,9 @@ def create():
             current_user.commune_id, current_user, point_names=form.point_names(),
             name=form.name.data, category_id=form.category_id.data, address=form.address.data,
             village_id=form.village_id.data, manager_name=form.manager_name.data,
-            manager_phone=form.manager_phone.data, notes=form.notes.data)
+            manager_phone=form.manager_phone.data, notes=form.notes.data,
+            closing_time=form.closing_time.data,
+            default_stay_minutes=form.default_stay_minutes.data)
         flash(_("Venue \"%(name)s\" registered.", name=venue.name), "success")
         return redirect(url_for("venues.detail", venue_id=venue.id))
     return render_template("venues/form.html", form=form, venue=None)
@@ -107,7 +109,9 @@ def edit(venue_id: int):
             venue, current_user, point_names=form.point_names(), name=form.name.data,
             category_id=form.category_id.data, address=form.address.data,
             village_id=form.village_id.data, manager_name=form.manager_name.data,
-            manager_phone=form.manager_phone.data, notes=form.notes.data)
+            manager_phone=form.manager_phone.data, notes=form.notes.data,
+            closing_time=form.closing_time.data,
+            default_stay_minutes=form.default_stay_minutes.data)
         flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
         return redirect(url_for("venues.detail", venue_id=venue.id))
     return render_template("venues/form.html", form=form, venue=venue)
