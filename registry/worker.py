@@ -1,6 +1,6 @@
 """The background worker: huey's queue and the tasks its consumer runs (background jobs in parts,
-the nightly purge, the automatic check-out at closing time). This is a job's boundary, as a
-request's end is a view's: it commits a job's progress as it goes, and the purge once. The
+the nightly purge, the automatic check-out at closing time, the hourly roll-up of closed days).
+This is a job's boundary, as a request's end is a view's: it commits a job's progress as it goes, and the purge once. The
 consumer starts from `registry.consumer`, which tells this module how to build the app (once per
 worker process, on its first task).
 
@@ -19,11 +19,12 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from registry import signals
 from registry.extensions import db
-from registry.models import Job, JobStatus
+from registry.models import Commune, Job, JobStatus
+from registry.services import tallies
 from registry.services.checkout import close_open_visits
 from registry.services.imports import delete_old_uploads
 from registry.services.jobs import (HEARTBEAT_SECONDS, JobContext, JobError, delete_job_files,
@@ -243,3 +244,19 @@ def closing_time_task() -> None:
     time, with the reason "automatic" (a run that finds nothing to close changes nothing)."""
     with _app_context():
         close_visits_at_closing_time()
+
+
+@unit_of_work
+def close_tally_step(commune_id: int):
+    """One step of rolling up closed days (services/tallies.close_step), as one unit of work."""
+    return tallies.close_step(commune_id)
+
+
+@huey.periodic_task(crontab(minute="7"))
+def close_days_task() -> None:
+    """Every hour: roll the days before today into the daily tallies the dashboard reads (the
+    first run after an upgrade rolls up the whole history, a month per step)."""
+    with _app_context():
+        for commune_id in db.session.scalars(select(Commune.id)).all():
+            while close_tally_step(commune_id) is not None:
+                pass
