@@ -9,8 +9,8 @@ from wtforms.validators import ValidationError
 
 from registry.forms import BaseForm, choices, int_or_none
 from registry.forms.declarations import DeclarationForm
-from registry.forms.validators import IdNumber, VietnamesePhone
-from registry.idnumbers import cccd_warnings
+from registry.forms.fields import PhoneField
+from registry.forms.validators import IdNumber, VietnamesePhone, entry_warnings
 from registry.models import DoubleEntry
 from registry.services.declarations import parse_sex
 from registry.services.paper.custody import MAX_SHEETS_PER_BATCH
@@ -130,7 +130,7 @@ class LineForm(BaseForm):
         Length(max=120, message=_l("At most 120 characters."))])
     birth_year = StringField(_l("Year of birth"), validators=[Length(max=4, message=_l(
         "Write the year of birth with 2 or 4 digits, for example 75 or 1975."))])
-    phone = StringField(_l("Phone"), validators=[Optional(), VietnamesePhone(message=_l(
+    phone = PhoneField(_l("Phone"), validators=[Optional(), VietnamesePhone(message=_l(
         "This is not a phone number; type it as written, for example 0912 345 678."))])
     id_number = StringField(_l("ID number"), validators=[Optional(), IdNumber()])
     address = StringField(_l("Village / address"), validators=[
@@ -217,10 +217,7 @@ class LineForm(BaseForm):
             province=self.province.data if self.is_slip else None,
             ward=self.ward.data if self.is_slip else None,
             address=self.address.data or None, symptoms=self._symptoms, answers=answers)
-        self.warnings = [str(w) for w in getattr(self.phone, "warnings", [])]
-        if self.phone.data and not self.phone.data.startswith("+84"):
-            self.warnings.append(str(_l("This is not a Vietnamese phone number; please check.")))
-        self.warnings += cccd_warnings(self.id_number.data, self._birth_year, sex)
+        self.warnings = entry_warnings(self.phone, self.id_number.data, self._birth_year, sex)
         return True
 
 

@@ -4,6 +4,7 @@ from registry.models.checkins import (Checkin, CheckinDailyCount, CheckinPoint, 
                                       TimePrecision)
 from registry.models.communes import Commune, Village
 from registry.models.declarations import DeclarationQuestion, Sex
+from registry.models.imports import ImportReceipt
 from registry.models.jobs import Job, JobStatus
 from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, PaperBatch, PaperLine,
                                    PaperSheet, SheetStatus)
@@ -23,7 +24,8 @@ __all__ = [
     "AuditEvent",
     "BatchStatus", "CardStatus", "CaseContact", "CaseHold", "CaseSearch", "CaseStatus",
     "Checkin", "CheckinDailyCount", "CheckinPoint", "CheckinSource", "Commune",
-    "DeclarationQuestion", "DoubleEntry", "FollowUp", "FormKind", "IndexDateKind", "Job",
+    "DeclarationQuestion", "DoubleEntry", "FollowUp", "FormKind", "ImportReceipt",
+    "IndexDateKind", "Job",
     "JobStatus",
     "LinkReason", "LinkStatus", "OutgoingDocument", "PaperBatch", "PaperLine", "PaperSheet",
     "PersonLink", "PersonRequest", "Report", "ReportDirective", "ReportStatus", "Resident",

@@ -16,6 +16,7 @@ from registry.extensions import csrf, db, limiter
 from registry.formatting import phone_national
 from registry.forms import ActionForm
 from registry.forms.declarations import declaration_form
+from registry.forms.validators import entry_warnings
 from registry.models import Role, Venue
 from registry.security import roles_required
 from registry.services.audit import record_event
@@ -110,6 +111,9 @@ def page(token: str):
                            commune.checkin_merge_minutes).merged
         flash(_("Checked in. Show this screen to the staff if asked.") if not merged else
               _("You were already checked in here; your details have been updated."), "success")
+        for warning in entry_warnings(form.phone, form.id_number.data, form.birth_year.data,
+                                      form.sex.data):
+            flash(warning, "warning")
         return _with_device_cookie(redirect(url_for("checkins.page", token=token)), cookie)
     expired = request.method == "POST" and _csrf_failed(form)
     return render_template("checkins/form.html", point=point, venue=venue, commune=commune,

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.formatting import phone_national
-from registry.forms.residents import CardActionForm, ResidentForm, fill_resident_choices
+from registry.forms.residents import (CardActionForm, ResidentForm, fill_resident_choices,
+                                      offer_usual_capitalisation, resident_warnings)
 from registry.models import AuditEvent, Resident
 from registry.security import get_scoped_or_404, roles_required
 from registry.services.audit import record_event
@@ -19,6 +20,12 @@ from registry.views.residents.blueprint import (CARD_STAFF, EDITORS, VIEWERS, bp
                                                 filter_from_args, no_store)
 
 PER_PAGE = 50
+
+
+def _flash_warnings(form: ResidentForm) -> None:
+    """The record is saved; what it wants checked is said on the next page."""
+    for warning in resident_warnings(form):
+        flash(warning, "warning")
 
 
 @bp.get("/residents/")
@@ -48,13 +55,14 @@ def create():
     """Add a resident."""
     form = ResidentForm()
     fill_resident_choices(form, current_user.commune_id)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not offer_usual_capitalisation(form.full_name):
         resident = add_resident(
             current_user.commune_id, current_user, full_name=form.full_name.data,
             birth_year=form.birth.year, birth_date=form.birth.day, sex=form.sex.data,
             id_number=form.id_number.data or None, phone=form.phone.data or None,
             village_id=form.village_id.data, address=form.address.data or None)
         flash(_("%(name)s added to the register.", name=resident.full_name), "success")
+        _flash_warnings(form)
         return redirect(url_for("residents.detail", resident_id=resident.id))
     return render_template("residents/form.html", form=form, resident=None)
 
@@ -88,12 +96,13 @@ def edit(resident_id: int):
         form.birth.data = (resident.birth_date.strftime("%d/%m/%Y") if resident.birth_date
                            else str(resident.birth_year))
         form.phone.data = phone_national(resident.phone) if resident.phone else ""
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not offer_usual_capitalisation(form.full_name):
         changes = update_resident(
             resident, current_user, full_name=form.full_name.data, birth_year=form.birth.year,
             birth_date=form.birth.day, sex=form.sex.data, id_number=form.id_number.data or None,
             phone=form.phone.data or None, village_id=form.village_id.data,
             address=form.address.data or None)
         flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
+        _flash_warnings(form)
         return redirect(url_for("residents.detail", resident_id=resident.id))
     return render_template("residents/form.html", form=form, resident=resident)
