@@ -25,6 +25,7 @@ from registry.services.venues import (CategoryExists, VenueFilter, add_category,
                                       count_venues, import_venues, register_venue,
                                       set_venue_status, update_venue, venue_query)
 from registry.spreadsheets import write_xlsx
+from registry.views.confirm import ask_first, confirmed
 from registry.views.imports import confirm_upload, outcome_message, preview_upload
 
 bp = Blueprint("venues", __name__)
@@ -123,6 +124,16 @@ def change_status(venue_id: int, action: str):
     if not form.validate_on_submit():
         abort(400)
     status = VenueStatus.SUSPENDED if action == "suspend" else VenueStatus.ACTIVE
+    if status == VenueStatus.SUSPENDED and not venue.is_suspended and not confirmed():
+        return ask_first(
+            title=_("Suspend this venue?"), record=venue.name,
+            consequences=[
+                _("Its %(count)s QR posters stop taking check-ins at once: visitors who scan "
+                  "them are told the venue is suspended.", count=len(venue.points)),
+                _("Posters printed from now on carry a \"suspended\" banner."),
+                _("Its records are kept; reactivating the venue makes its posters work again.")],
+            button=_("Suspend the venue"),
+            cancel_url=url_for("venues.detail", venue_id=venue.id))
     set_venue_status(venue, current_user, status, reason=form.reason.data or None)
     flash(_("The venue is suspended.") if action == "suspend"
           else _("The venue is active again."), "success")
