@@ -173,16 +173,22 @@ class LineForm(BaseForm):
         """c / k."""
         self._symptoms = _parse_into(field, parse_yes_no)
 
+    def _typed(self, name: str):
+        """The data of a field of this sheet's layout (None for a box it does not have)."""
+        return self[name].data if name in self else None
+
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the checks across fields: an empty row, time out before time in."""
+        self._time_out = self._symptoms = None  # boxes a slip does not have
         ok = super().validate(extra_validators=extra_validators)
         self.warnings = []
         if not ok:
             return False
         if not self.full_name.data:
             message = (_l("This row is empty: type at least the full name.")
-                       if not any([self.phone.data, self.birth_year.data, self.address.data,
-                                   self.id_number.data]) else _l("Enter the full name."))
+                       if not any(self._typed(n) for n in ("phone", "birth_year", "address",
+                                                           "id_number"))
+                       else _l("Enter the full name."))
             self.full_name.errors.append(str(message))
             return False
         if self._time_in and self._time_out and self._time_out[0] < self._time_in[0]:
@@ -213,21 +219,46 @@ class LineForm(BaseForm):
             time_in_exact=self._time_in[1] if self._time_in else False,
             time_out=self._time_out[0] if self._time_out else None,
             full_name=self.full_name.data, birth_year=self._birth_year, sex=sex,
-            id_number=self.id_number.data, phone=self.phone.data,
+            id_number=self._typed("id_number"), phone=self.phone.data,
             province=self.province.data if self.is_slip else None,
             ward=self.ward.data if self.is_slip else None,
             address=self.address.data or None, symptoms=self._symptoms, answers=answers)
-        self.warnings = entry_warnings(self.phone, self.id_number.data, self._birth_year, sex)
+        self.warnings = entry_warnings(self.phone, self._typed("id_number"), self._birth_year,
+                                       sex)
         return True
+
+    def layout(self) -> list:
+        """The boxes of one line in the order of the printed form's columns: a visitor log has
+        No., time in, time out, full name, year of birth, phone, village, symptoms (its date is
+        written once, above the table); a slip reads date, time, name, year, sex, ID number,
+        phone, province, commune, address, then its questions."""
+        names = (("day", "time_in", "full_name", "birth_year", "sex", "id_number", "phone",
+                  "province", "ward", "address") if self.is_slip else
+                 ("line_no", "time_in", "time_out", "full_name", "birth_year", "phone",
+                  "address", "symptoms"))
+        return [self[name] for name in names]
+
+    def first_error_field(self) -> str | None:
+        """The box the cursor goes back to after a refusal: the first one with an error, in
+        the order they are typed (the sheet's date, the line's boxes, then a slip's
+        questions)."""
+        order = ["day"] + [f.name for f in self.layout()]
+        for q in self.questions if self.is_slip else []:
+            order += [f"q_{q.code}", f"q_{q.code}_details"]
+        return next((name for name in order if name in self and self[name].errors), None)
 
 
 def line_form(questions, *, is_slip: bool, max_lines: int, printed_on, **kwargs) -> LineForm:
-    """The line form for a sheet: a slip adds sex, province, ward and the health questions."""
+    """The line form for a sheet, with the boxes its printed form has: a slip adds sex,
+    province, ward and the health questions and has no time out or symptom column; a visitor
+    log has no ID number column."""
 
     class SheetLineForm(LineForm):
         """A line of this sheet (a fresh class: the fields depend on the sheet's kind)."""
 
     if is_slip:
+        SheetLineForm.time_out = None
+        SheetLineForm.symptoms = None
         SheetLineForm.sex = StringField(_l("Sex (nam/nu/khac)"), validators=[Length(max=6)])
         SheetLineForm.province = StringField(_l("Province / city"), validators=[
             Length(max=120, message=_l("At most 120 characters."))])
@@ -238,6 +269,8 @@ def line_form(questions, *, is_slip: bool, max_lines: int, printed_on, **kwargs)
             setattr(SheetLineForm, f"q_{q.code}_details", StringField(
                 _l("If yes, give details"), validators=[
                     Length(max=255, message=_l("At most 255 characters."))]))
+    else:
+        SheetLineForm.id_number = None
     SheetLineForm.questions = list(questions)
     SheetLineForm.is_slip = is_slip
     SheetLineForm.max_lines = max_lines
