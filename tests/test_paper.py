@@ -357,7 +357,7 @@ def test_double_entry_flow(app, client, auth, commune, make_user, make_venue):
     auth.login(clerk)
     review = client.get(url + "/review").get_data(as_text=True)
     assert "+84987654321" in review and "+84987654322" in review
-    client.post(url + "/review", data={"line_id": lines[2].id, "pick_phone": "second"})
+    client.post(url + "/review", data={f"pick_{lines[2].id}_phone": "second"})
     db.session.expire_all()
     assert lines[2].checkin.phone == "+84987654322"
     assert sheet.status == SheetStatus.VERIFIED and batch.status == BatchStatus.VERIFIED

@@ -10,7 +10,10 @@ from wtforms.validators import ValidationError
 from registry.forms import BaseForm, choices, int_or_none
 from registry.forms.declarations import DeclarationForm
 from registry.forms.fields import PhoneField
-from registry.forms.validators import IdNumber, VietnamesePhone, entry_warnings
+from registry.forms.validators import IdNumber, VietnamesePhone, entry_warnings, phone_refusal
+from registry.idnumbers import normalise_id_number
+from registry.phones import PhoneError, parse_phone
+from registry.text import nfc
 from registry.models import DoubleEntry
 from registry.services.declarations import parse_sex
 from registry.services.paper.custody import MAX_SHEETS_PER_BATCH
@@ -289,3 +292,41 @@ class OnBehalfForm(DeclarationForm):
     def validate_time_in(self, field):
         """8h30, 08:30, 830 or blank."""
         self._time_in = _parse_into(field, parse_time)
+
+
+def parse_typed_value(name: str, text: str):
+    """A value the reviewer typed for a disagreeing field, in the stored form of that field
+    ("20/11" → "2026-11-20", "8h30" → "08:30", "0912 345 678" → "+84912345678", "c" → True).
+    Raises ValueError with the words to show."""
+    text = nfc(text) or ""
+    if name == "day":
+        return parse_day(text).isoformat()
+    if name in ("time_in", "time_out"):
+        parsed = parse_time(text)
+        return parsed[0].strftime("%H:%M") if parsed else None
+    if name == "birth_year":
+        return parse_year(text)
+    if name == "sex":
+        return parse_sex(text)
+    if name == "symptoms" or name.startswith("q:"):
+        return parse_yes_no(text)
+    if name == "phone":
+        if not text:
+            return None
+        try:
+            return parse_phone(text).e164
+        except PhoneError as exc:
+            raise ValueError(phone_refusal(exc, _l(
+                "This is not a phone number; type it as written, for example 0912 345 678."))
+            ) from None
+    if name == "id_number":
+        if not text:
+            return None
+        value = normalise_id_number(text)
+        if value is None:
+            raise ValueError(str(_l("An ID number has 12 digits (CCCD), 9 digits (CMND) or is "
+                                    "a passport number.")))
+        return value
+    if name == "full_name" and not text:
+        raise ValueError(str(_l("Enter the full name.")))
+    return text or None
