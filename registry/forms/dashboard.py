@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField
+from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from registry.forms import BaseForm
+from registry.forms.fields import VietnameseDateField as DateField
 
 MAX_PERIOD_DAYS = 366
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from wtforms import StringField
 from wtforms.widgets import TextInput
 
@@ -96,7 +96,8 @@ class VietnameseDateField(StringField):
             self.data = parse_vietnamese_date(valuelist[0])
         except ValueError:
             self.data = None
-            raise ValueError(_l("Write the date as day/month/year, for example 05/03/2026."))
+            raise ValueError(_("Not a valid date value.") + " " + _(
+                "Write the date as day/month/year, for example 05/03/2026.")) from None
 
     def pre_validate(self, form):
         # A box left empty is for InputRequired / Optional to judge, like WTForms' DateField.
@@ -126,5 +127,5 @@ class VietnameseTimeField(StringField):
             self.data = parse_24h_time(valuelist[0])
         except ValueError:
             self.data = None
-            raise ValueError(_l("Write the time on the 24-hour clock, for example 08:30 or "
-                                "14:15."))
+            raise ValueError(_("Not a valid time value.") + " " + _(
+                "Write the time on the 24-hour clock, for example 08:30 or 14:15.")) from None

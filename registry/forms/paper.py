@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectChoice,
+from wtforms import (BooleanField, IntegerField, RadioField, SelectChoice,
                      SelectField, StringField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError
 
 from registry.forms import BaseForm, choices, int_or_none
 from registry.forms.declarations import DeclarationForm
-from registry.forms.fields import PhoneField
+from registry.forms.fields import PhoneField, VietnameseDateField
 from registry.forms.validators import IdNumber, VietnamesePhone, entry_warnings, phone_refusal
 from registry.idnumbers import normalise_id_number
 from registry.phones import PhoneError, parse_phone
@@ -57,7 +57,7 @@ class BatchForm(BaseForm):
 class HandForm(BaseForm):
     """The printed sheets are handed to the venue."""
 
-    on = DateField(_l("Date handed over"), default=local_today, validators=[
+    on = VietnameseDateField(_l("Date handed over"), default=local_today, validators=[
         InputRequired(message=_l("Enter a date."))])
     to_whom = StringField(_l("Handed to"), validators=[
         DataRequired(message=_l("Enter who received the sheets.")),
@@ -72,7 +72,7 @@ class HandForm(BaseForm):
 class CollectForm(BaseForm):
     """The filled sheets come back."""
 
-    on = DateField(_l("Date collected"), default=local_today, validators=[
+    on = VietnameseDateField(_l("Date collected"), default=local_today, validators=[
         InputRequired(message=_l("Enter a date."))])
     collected_by = StringField(_l("Collected by"), validators=[
         DataRequired(message=_l("Enter who collected the sheets.")),
@@ -90,7 +90,7 @@ class CollectForm(BaseForm):
 class DestroyForm(BaseForm):
     """The sheets were destroyed."""
 
-    on = DateField(_l("Date destroyed"), default=local_today, validators=[
+    on = VietnameseDateField(_l("Date destroyed"), default=local_today, validators=[
         InputRequired(message=_l("Enter a date."))])
 
     def validate_on(self, field):
