@@ -126,7 +126,9 @@ def test_sheet_qr_codes_decode_to_the_right_residents(client, auth, commune, mak
     pdf = response.data
     assert page_sizes_mm(pdf) == [(210.0, 297.0), (210.0, 297.0)]  # 10 + 2 cards
     texts = page_texts(pdf)
-    assert "THẺ KIỂM SOÁT DỊCH" in texts[0] and "XÃ TRIỆU SƠN" in texts[0]
+    # The title in two even lines (issue 13: "BỆNH" no longer alone on the second one).
+    assert "THẺ KIỂM SOÁT" in texts[0] and "DỊCH BỆNH" in texts[0]
+    assert "XÃ TRIỆU SƠN" in texts[0]
     assert font_names(pdf) == {"Card-Sans", "Card-Sans-Bold"}  # the bundled Liberation Sans
     codes = decode_qr(pdf, page=0) + decode_qr(pdf, page=1)
     assert len(codes) == 12
