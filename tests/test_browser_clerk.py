@@ -132,3 +132,37 @@ def test_slips_per_page_shows_only_for_slips(live_server, chromium):
         shot(page, "batch-new-slip")
     finally:
         context.close()
+
+
+def test_an_import_double_clicked_imports_once(live_server, page, tmp_path):
+    from openpyxl import Workbook
+    from sqlalchemy import func, select
+
+    from registry.models import Venue
+
+    app, base = live_server
+    _commune_with_venues(app, venues=1)  # "Trường học số 000" is registered already
+    workbook = Workbook()
+    for row in (["Tên địa điểm", "Loại địa điểm", "Địa chỉ", "Thôn / tổ dân phố",
+                 "Người phụ trách", "Điện thoại", "Các điểm quét (cách nhau bởi dấu ;)",
+                 "Ghi chú"],
+                ["Ví dụ: Trường Tiểu học Triệu Sơn", "Trường học", "", "", "Nguyễn Văn An",
+                 "0912345678", "", ""],
+                ["TRUONG HOC SO 000", "Chợ", "", "", "Lê Thị Hoa", "0912345678", "", ""],
+                ["Quán phở Hùng", "Chợ", "", "Thôn Đông", "Phạm Văn Hùng", "0168 123 4567",
+                 "", ""]):
+        workbook.active.append(row)
+    path = tmp_path / "dia-diem.xlsx"
+    workbook.save(path)
+    _login(page, base)
+    page.goto(base + "/venues/import")
+    page.set_input_files("#file", str(path))
+    page.click("button:has-text('Kiểm tra tệp')")
+    assert page.locator("tr.row-sample").count() == 1
+    assert page.locator("tr.row-existing").count() == 1
+    assert page.locator("tr.row-warning").count() == 1
+    shot(page, "import-preview")
+    page.dblclick(".import-confirm button[type=submit]")
+    page.wait_for_selector("text=1 địa điểm đã được nhập")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Venue)) == 2

@@ -232,7 +232,13 @@ def test_residents_imported_twice_are_matched_by_id_or_name_year_and_village(
     binh = db.session.scalar(select(Resident).where(Resident.birth_year == 1975))
     assert binh.phone == "+84987654321" and binh.full_name == "Lê Thị Bình"
     an = db.session.scalar(select(Resident).where(Resident.id_number == "038080001234"))
-    assert an.full_name == "Nguyen Van An" and an.phone == "+84912345678"  # empty cell kept
+    # The name written without accents keeps the register's spelling; an empty cell keeps
+    # the stored value.
+    assert an.full_name == "Nguyễn Văn An" and an.phone == "+84912345678"
+    # The same ID number with another person's name: matched, and a warning to check it.
+    clash = [RESIDENT_HEADER, ["Đỗ Thị Dung", "1980", "Nữ", "038080001234", "", "Thôn Đông"]]
+    page = _preview(client, "residents", _xlsx(clash))
+    assert "Danh sách nhân khẩu có số định danh này cho một người khác họ tên" in page
 
 
 def test_resident_rows_warn_like_the_form(client, auth, commune, make_user):

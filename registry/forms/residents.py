@@ -239,6 +239,10 @@ def parse_resident_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
             if id_number and match.id_number == id_number:
                 row.existing_label = _("A resident with this ID number is already in the "
                                        "register.") + " " + person_text
+                if match.search_name != fold(full_name) or match.birth_year != form.birth.year:
+                    row.warnings.append((labels["id_number"], _(
+                        "The register has this ID number for someone with another name or "
+                        "year of birth: check the row before updating.")))
             else:
                 row.existing_label = _("Already in the register: %(person)s",
                                        person=person_text)

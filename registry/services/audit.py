@@ -11,8 +11,8 @@ from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from registry.extensions import db
-from registry.models import (AuditEvent, CaseStatus, FollowUp, ReportStatus, Role, Sex,
-                             VenueCategory, VenueStatus, Village)
+from registry.models import (AuditEvent, CaseStatus, FollowUp, FormKind, ReportStatus, Role,
+                             Sex, VenueCategory, VenueStatus, Village)
 
 
 def _jsonable(value):
@@ -149,6 +149,7 @@ FIELD_LABELS = {
 # Values stored as a code, shown as the word of their enum; "status" depends on the record.
 _ENUM_FIELDS = {"sex": Sex, "follow_up": FollowUp, "role": Role}
 _STATUS_BY_OBJECT = {"venues": VenueStatus, "reports": ReportStatus, "tracing_cases": CaseStatus}
+_KIND_BY_OBJECT = {"paper_batches": FormKind}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DASH = "—"
 
@@ -182,7 +183,8 @@ def _value_words(key: str, value, object_type: str, names: dict) -> str:
         return _("Yes") if value else _("No")
     if key in ("category_id", "village_id", "village") and isinstance(value, int):
         return names.get((key, value), f"#{value}")
-    enum = _STATUS_BY_OBJECT.get(object_type) if key == "status" else _ENUM_FIELDS.get(key)
+    enum = (_STATUS_BY_OBJECT.get(object_type) if key == "status" else
+            _KIND_BY_OBJECT.get(object_type) if key == "kind" else _ENUM_FIELDS.get(key))
     if enum is not None:
         return enum.label_of(value, str(value))
     if isinstance(value, str) and _ISO_DATE.match(value):

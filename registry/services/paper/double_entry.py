@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.models import PaperBatch, PaperLine, PaperSheet, SheetStatus, User
+from registry.models import FormKind, PaperBatch, PaperLine, PaperSheet, SheetStatus, User
 from registry.services.audit import record_event
 from registry.services.paper import PaperError
 from registry.services.paper.custody import refresh_batch_status
@@ -172,21 +172,28 @@ def agreement_by_keyer(commune_id: int) -> list[dict]:
     return sorted(rows, key=lambda r: r["user"].full_name)
 
 
+# Boxes a printed form does not have, so its keyings never differ there (the log sheet has no
+# ID number, sex, province or ward; the slip no time out or symptom column).
+_NOT_ON_THE_FORM = {FormKind.LOG: {"id_number", "sex", "province", "ward"},
+                    FormKind.SLIP: {"time_out", "symptoms"}}
+
+
 def agreement_by_field(commune_id: int) -> list[dict]:
     """Per compared field: lines compared, lines where both keyings agreed on it, the rate;
     the fields that differ most first, so the reviewer sees where keyers go wrong."""
     rows = db.session.execute(
         select(PaperLine.disagreements, PaperLine.first_values, PaperLine.second_values,
-               PaperBatch.skip_free_text)
+               PaperBatch.skip_free_text, PaperBatch.kind)
         .join(PaperSheet, PaperLine.sheet_id == PaperSheet.id)
         .join(PaperBatch, PaperSheet.batch_id == PaperBatch.id)
         .where(PaperLine.commune_id == commune_id, PaperLine.disagreements.is_not(None))).all()
     stats: dict[str, list[int]] = {}
-    for differ, first, second, skip_free_text in rows:
+    for differ, first, second, skip_free_text, kind in rows:
         if "line" in (differ or []):
             names = ["line"]
         else:
-            names = [f for f in COMPARED_FIELDS if not (skip_free_text and f in FREE_TEXT_FIELDS)]
+            names = [f for f in COMPARED_FIELDS if not (skip_free_text and f in FREE_TEXT_FIELDS)
+                     and f not in _NOT_ON_THE_FORM[kind]]
             names += [f"q:{code}" for code in sorted(set((first or {}).get("answers") or {})
                                                      | set((second or {}).get("answers") or {}))]
         for name in names:
@@ -195,4 +202,6 @@ def agreement_by_field(commune_id: int) -> list[dict]:
             entry[1] += name not in (differ or [])
     result = [{"field": name, "compared": c, "agreed": a,
                "rate": round(100 * a / c, 1) if c else None} for name, (c, a) in stats.items()]
-    return sorted(result, key=lambda r: (r["rate"], r["field"]))
+    order = {name: i for i, name in enumerate(("line",) + COMPARED_FIELDS)}
+    return sorted(result, key=lambda r: (r["rate"], order.get(r["field"], len(order)),
+                                         r["field"]))

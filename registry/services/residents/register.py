@@ -189,6 +189,10 @@ def _import_update(resident: Resident, user, cleaned: dict) -> dict:
     for key in FIELDS:
         if cleaned.get(key) not in (None, ""):
             values[key] = cleaned[key]
+    if fold(cleaned.get("full_name")) == resident.search_name:
+        # The same name written without its accents ("Tran Thi Binh"): the register's
+        # spelling stays.
+        values["full_name"] = resident.full_name
     if cleaned.get("birth_year") and not cleaned.get("birth_date") and \
             cleaned["birth_year"] != resident.birth_year:
         values["birth_date"] = None

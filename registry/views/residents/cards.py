@@ -156,8 +156,10 @@ def print_cards():
                 if i.isdigit()]
     matching = count_residents(current_user.commune_id, flt) if form.scope.data == "filter" \
         else None
+    village = next((v.name for v in villages_for(current_user.commune_id, active_only=False)
+                    if v.id == flt.village_id), None)
     return render_template("residents/print.html", form=form, selected=selected, flt=flt,
-                           matching=matching)
+                           matching=matching, village=village)
 
 
 @bp.get("/the/<token>")
