@@ -29,13 +29,14 @@ def register_features(app: Flask) -> None:
     """Each feature's `init_app` (in its views module): its blueprint, and its receivers of the
     signals other features send. The order is the order of the menu, of the dashboard's extra
     rows and of the demo seeders."""
-    from registry.views import (audit, auth, checkins, communes, dashboard, declarations, errors,
-                                jobs, main, paper, person_links, posters, privacy, reports,
-                                residents, retention, tracing, users, venues)
+    from registry.views import (audit, auth, checkins, communes, coverage, dashboard,
+                                declarations, errors, jobs, main, notices, paper, person_links,
+                                posters, privacy, reminders, reports, residents, retention,
+                                tracing, users, venues)
 
     for feature in (errors, main, auth, users, communes, venues, declarations, checkins,
-                    posters, paper, person_links, residents, jobs, dashboard, reports, tracing,
-                    privacy, retention, audit):
+                    posters, paper, person_links, residents, jobs, dashboard, coverage,
+                    reminders, reports, tracing, notices, privacy, retention, audit):
         feature.init_app(app)
 
 

@@ -1,6 +1,6 @@
 """Command-line tools: `flask user …`, `flask commune …`, `flask seed-demo`, `flask purge`,
-`flask backup` / `flask restore`, `flask translate …`. Each command is one unit of work: it
-commits once when it succeeds."""
+`flask close-visits`, `flask backup` / `flask restore`, `flask translate …`. Each command is
+one unit of work: it commits once when it succeeds."""
 from __future__ import annotations
 
 import getpass
@@ -17,8 +17,12 @@ from registry.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from registry.extensions import db
 from registry.i18n_check import missing_translations
 from registry.models import Commune, Role
+from registry.passwords import password_problem
 from registry.phones import parse_phone
-from registry.services import backups, retention
+from registry.services import backups, jobs, retention
+from registry.services.audit import record_event
+from registry.services.checkout import close_open_visits
+from registry.services.imports import delete_old_uploads
 from registry.services.communes import UnknownUnit, create_commune, find_units
 from registry.services.users import UsernameTaken, create_user
 from registry.transactions import unit_of_work
@@ -49,8 +53,9 @@ def user_create(username, full_name, role, commune_id, venue_id, password):
         raise click.UsageError("A venue user needs --venue.")
     if not password:
         password = getpass.getpass("Password: ")
-    if len(password) < 8:
-        raise click.UsageError("The password must have at least 8 characters.")
+    problem = password_problem(password, [username, full_name])
+    if problem:
+        raise click.UsageError(str(problem))
     try:
         user = create_user(commune_id, username=username, full_name=full_name, role=role,
                            password=password, venue_id=venue_id)
@@ -142,6 +147,16 @@ def purge_command():
         click.echo(f"commune {result.commune_id}: cutoff {result.cutoff:%Y-%m-%d %H:%M} UTC, "
                    f"{result.checkins_deleted} check-ins deleted, {result.held_kept} held, "
                    f"{result.contacts_deleted} F1 records of closed cases deleted")
+    click.echo(f"{jobs.delete_old_job_files()} job folders and {delete_old_uploads()} previewed "
+               "uploads past their keep period deleted")
+
+
+@click.command("close-visits")
+@with_appcontext
+@unit_of_work
+def close_visits_command():
+    """Close visits still open after their venue's closing time (as the worker does)."""
+    click.echo(f"{close_open_visits()} visits closed at their venue's closing time.")
 
 
 @click.command("backup")
@@ -155,6 +170,10 @@ def backup_command(target):
         path = backups.backup(target)
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    # A backup holds every personal record: it is logged like any export.
+    record_event("export", object_type="database", user=None,
+                 details={"file": path.name, "bytes": path.stat().st_size})
+    db.session.commit()
     click.echo(f"Backup written to {path} ({path.stat().st_size} bytes).")
 
 
@@ -180,5 +199,6 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(translate_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(close_visits_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

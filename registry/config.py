@@ -24,10 +24,24 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
+    # Where the rate limits count. memory:// counts in each worker process apart (three gunicorn
+    # workers would allow three times each limit): `make run` starts a Redis for the workers to
+    # share (bin/serve sets REDIS_URL), and a deployment sets REDIS_URL or this.
     RATELIMIT_STORAGE_URI = "memory://"
+    # If Redis goes away, count in memory meanwhile rather than refuse every request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+    # The public check-in pages: per phone (its cookie; per address without one), per address
+    # with all its phones (a carrier address may carry a venue's whole queue), per poster.
     PUBLIC_RATE_LIMIT = "60 per minute"
+    PUBLIC_ADDRESS_RATE_LIMIT = "600 per minute"
+    PUBLIC_TOKEN_RATE_LIMIT = "600 per minute"
+    # Reverse proxies in front of the site (nginx: 1). Their X-Forwarded-For/-Proto are believed
+    # for that many hops, so limits and logs see the visitor's address; 0 believes none.
+    TRUSTED_PROXY_HOPS = 0
+    # Strict-Transport-Security max-age; 0 sends none (production: one year).
+    HSTS_SECONDS = 0
     # The absolute base URL printed in QR codes (posters, cards); the site as the public sees it.
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     # Days personal data is kept (England kept 21 days); per commune it can be changed by an admin.
@@ -77,11 +91,25 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if "SECRET_KEY" not in overrides:
         app.config["SECRET_KEY"] = _secret_key(app)
     for name in ("PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI", "RETENTION_DAYS",
-                 "CHECKIN_MERGE_MINUTES", "HUEY_REDIS_URL"):
+                 "CHECKIN_MERGE_MINUTES", "HUEY_REDIS_URL", "REDIS_URL", "TRUSTED_PROXY_HOPS",
+                 "HSTS_SECONDS", "LOGIN_RATE_LIMIT", "PUBLIC_RATE_LIMIT",
+                 "PUBLIC_ADDRESS_RATE_LIMIT", "PUBLIC_TOKEN_RATE_LIMIT"):
         if name in os.environ:
             value = os.environ[name]
             app.config[name] = int(value) if value.isdigit() else value
     if os.environ.get("REGISTRY_ENV") == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+        if "HSTS_SECONDS" not in os.environ:
+            app.config["HSTS_SECONDS"] = 365 * 24 * 3600
+    # The rate limits count in Redis when there is one and no other storage was named.
+    if app.config.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in os.environ:
+        app.config["RATELIMIT_STORAGE_URI"] = limits_storage_uri(app.config["REDIS_URL"])
     app.config.update(overrides)
+
+
+def limits_storage_uri(redis_url: str) -> str:
+    """The `limits` library's spelling of a Redis URL (a Unix socket is redis+unix://)."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url

@@ -12,14 +12,36 @@ from registry.timeutil import to_local
 
 
 def long_date(value: date | datetime | None) -> str:
-    """A date in words: "ngày 10 tháng 11 năm 2021" (vi) or "10 November 2021" (en)."""
+    """A date in words: "ngày 10 tháng 11 năm 2021" (vi) or "10 November 2021" (en).
+
+    Decree 30 pads the day below 10 and the months January and February with a zero
+    ("ngày 05 tháng 01", "tháng 02"), so that nothing can be written in front of them later;
+    the other months are not padded ("tháng 6")."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = to_local(value).date()
     if str(get_locale()) == "vi":
-        return f"ngày {value.day:02d} tháng {value.month} năm {value.year}"
+        month = f"{value.month:02d}" if value.month <= 2 else str(value.month)
+        return f"ngày {value.day:02d} tháng {month} năm {value.year}"
     return value.strftime("%-d %B %Y")
+
+
+# The words an administrative unit's name starts with; inside a sentence they are written in
+# lower case ("Ủy ban nhân dân xã Triệu Sơn", "UBND tỉnh Thanh Hóa"), as a heading capitalises.
+UNIT_WORDS = ("Xã", "Phường", "Thị trấn", "Đặc khu", "Tỉnh", "Thành phố", "Huyện", "Quận",
+              "Thị xã")
+
+
+def in_running_text(name: str | None) -> str:
+    """An administrative unit's name as running text writes it: "Xã Triệu Sơn" → "xã Triệu
+    Sơn", "Tỉnh Thanh Hóa" → "tỉnh Thanh Hóa"; any other name is left as it is."""
+    if not name:
+        return ""
+    for word in UNIT_WORDS:
+        if name.startswith(word + " "):
+            return word.lower() + name[len(word):]
+    return name
 
 
 def short_datetime(value: datetime | None) -> str:
@@ -27,6 +49,13 @@ def short_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return to_local(value).strftime("%d/%m/%Y %H:%M")
+
+
+def short_time(value: datetime | None) -> str:
+    """A stored UTC time as the local hour and minute, "HH:MM"."""
+    if value is None:
+        return ""
+    return to_local(value).strftime("%H:%M")
 
 
 def short_date(value: date | datetime | None) -> str:
@@ -62,7 +91,9 @@ def init_template_helpers(app: Flask) -> None:
                                  current_locale=lambda: str(get_locale()))
     app.jinja_env.filters.update(
         long_date=long_date,
+        in_text=in_running_text,
         short_datetime=short_datetime,
+        short_time=short_time,
         short_date=short_date,
         number=number,
         phone=phone_national,

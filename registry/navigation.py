@@ -42,6 +42,8 @@ class NavEntry:
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry("dashboard.index", _l("Dashboard"), (A, C, H),
              _l("Figures by category, idle venues, chart"), group="reports"),
+    NavEntry("coverage.index", _l("Coverage"), (A, C, H),
+             _l("Every venue's QR, check-ins and paper; venues to follow up"), group="reports"),
     NavEntry("checkins.today", _l("Today's check-ins"), (V,),
              _l("Visitors of your venue today, counts per day"), group=None),
     NavEntry("venues.index", _l("Venues"), (A, C, H), _l("Register, search, print, import"),

@@ -1,7 +1,8 @@
 """The background worker: huey's queue and the tasks its consumer runs (background jobs in parts,
-the nightly purge). This is a job's boundary, as a request's end is a view's: it commits a job's
-progress as it goes, and the purge once. The consumer starts from `registry.consumer`, which
-tells this module how to build the app (once per worker process, on its first task).
+the nightly purge, the automatic check-out at closing time). This is a job's boundary, as a
+request's end is a view's: it commits a job's progress as it goes, and the purge once. The
+consumer starts from `registry.consumer`, which tells this module how to build the app (once per
+worker process, on its first task).
 
 Storage: SQLite under instance/ by default, Redis when HUEY_REDIS_URL is set. Tests and
 HUEY_IMMEDIATE run tasks in-process, at once (huey's immediate mode).
@@ -23,8 +24,11 @@ from sqlalchemy import update
 from registry import signals
 from registry.extensions import db
 from registry.models import Job, JobStatus
-from registry.services.jobs import (HEARTBEAT_SECONDS, JobContext, JobError, job_kinds,
-                                    jobs_dir, update_job)
+from registry.services.checkout import close_open_visits
+from registry.services.imports import delete_old_uploads
+from registry.services.jobs import (HEARTBEAT_SECONDS, JobContext, JobError, delete_job_files,
+                                    delete_old_job_files, job_kinds, job_workdir, jobs_dir,
+                                    make_private, update_job)
 from registry.services.retention import purge_all
 from registry.timeutil import utcnow
 from registry.transactions import unit_of_work
@@ -118,18 +122,21 @@ def _fail(job_id: int, exc: BaseException) -> None:
         log.exception("job %s failed", job_id)
         error = f"{type(exc).__name__}: {exc}"[:2000]
     update_job(job_id, status=JobStatus.FAILED, error=error, finished_at=utcnow())
+    # A failed job's parts hold personal data and nobody can download them: they go at once
+    # (a part still being written by the other worker is caught by delete_old_job_files).
+    delete_job_files(job_id)
 
 
 def _finish(job_id: int, path: Path, name: str) -> None:
+    make_private(path)
     relative = path.resolve().relative_to(jobs_dir().resolve())
     update_job(job_id, status=JobStatus.DONE, result_path=str(relative), result_name=name,
                finished_at=utcnow(), heartbeat_at=utcnow(), message=None)
 
 
 def _workdir(job_id: int) -> Path:
-    path = jobs_dir() / str(job_id)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """The job's private folder (0700)."""
+    return job_workdir(job_id)
 
 
 @huey.task()
@@ -178,6 +185,7 @@ def run_part_task(job_id: int, index: int, part: dict) -> None:
             with _heartbeat(job_id):
                 update_job(job_id, heartbeat_at=utcnow())
                 kind.func(ctx, part)
+            make_private(ctx.part_path)
             done = db.session.execute(
                 update(Job).where(Job.id == job_id)
                 .values(parts_done=Job.parts_done + 1,
@@ -200,8 +208,11 @@ def run_part_task(job_id: int, index: int, part: dict) -> None:
 
 @unit_of_work
 def purge_every_commune() -> list:
-    """Purge every commune past its retention period, as one unit of work."""
+    """Purge every commune past its retention period, and the job files and previewed uploads
+    past their keep period, as one unit of work."""
     results = purge_all()
+    delete_old_job_files()
+    delete_old_uploads()
     current_app.logger.info("daily purge: %s", [(r.commune_id, r.checkins_deleted)
                                                  for r in results])
     return results
@@ -215,3 +226,20 @@ def daily_purge_task() -> None:
     """
     with _app_context():
         purge_every_commune()
+
+
+@unit_of_work
+def close_visits_at_closing_time() -> int:
+    """Close the visits whose venue has closed, as one unit of work."""
+    closed = close_open_visits()
+    if closed:
+        current_app.logger.info("automatic check-out: %s visits closed", closed)
+    return closed
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+def closing_time_task() -> None:
+    """Every ten minutes: visits still open after their venue's closing time are closed at that
+    time, with the reason "automatic" (a run that finds nothing to close changes nothing)."""
+    with _app_context():
+        close_visits_at_closing_time()

@@ -113,6 +113,10 @@ ACCESS_TABLE = [
     ("GET", "/scan/", {V, A, C}, {}),
     ("GET", "/scan/<int:point_id>", {V, A, C}, {}),
     ("POST", "/scan/<int:point_id>", {V, A, C}, {}),
+    ("POST", "/scan/<int:point_id>/upload", {V, A, C}, {}),
+    ("POST", "/scan/<int:point_id>/household", {V, A, C}, {}),
+    ("GET", "/scan/<int:point_id>/session", {V, A, C}, {}),
+    ("GET", "/scan/sw.js", PUBLIC, {}),
     ("GET", "/jobs/", STAFF, {}),
     ("GET", "/jobs/<int:job_id>", STAFF, {}),
     ("GET", "/jobs/<int:job_id>/progress", STAFF, {}),
@@ -122,6 +126,20 @@ ACCESS_TABLE = [
     ("GET", "/dashboard/checkins", {A, C, H}, {}),
     ("GET", "/dashboard/export/<any(categories, figures, daily, idle):table>.xlsx", {A, C, H},
      {"table": "idle"}),
+    ("GET", "/coverage/", {A, C, H}, {}),
+    ("GET", "/coverage/export.xlsx", {A, C, H}, {}),
+    ("GET", "/reminders/", {A, C, H}, {}),
+    ("POST", "/reminders/new", {A, C}, {}),
+    ("GET", "/reminders/<int:reminder_id>", {A, C, H}, {}),
+    ("GET", "/reminders/<int:reminder_id>/edit", {A, C}, {}),
+    ("POST", "/reminders/<int:reminder_id>/edit", {A, C}, {}),
+    ("POST", "/reminders/<int:reminder_id>/venues/<int:listed_id>/delete", {A, C}, {}),
+    ("POST", "/reminders/<int:reminder_id>/submit", {A, C}, {}),
+    ("POST", "/reminders/<int:reminder_id>/return", {H}, {}),
+    ("POST", "/reminders/<int:reminder_id>/sign", {H}, {}),
+    ("GET", "/reminders/<int:reminder_id>/letter.pdf", {A, C, H}, {}),
+    ("GET", "/reminders/venues/<int:venue_id>", {A, C, H}, {}),
+    ("POST", "/reminders/venues/<int:venue_id>", {A, C}, {}),
     ("GET", "/reports/", {A, C, H}, {}),
     ("GET", "/reports/register", {A, C, H}, {}),
     ("GET", "/reports/new", {A, C}, {}),
@@ -132,6 +150,7 @@ ACCESS_TABLE = [
     ("POST", "/reports/<int:report_id>/directives", {A, C}, {}),
     ("POST", "/reports/<int:report_id>/directives/<int:directive_id>/delete", {A, C}, {}),
     ("POST", "/reports/<int:report_id>/submit", {A, C}, {}),
+    ("POST", "/reports/<int:report_id>/redraft", {A, C}, {}),
     ("POST", "/reports/<int:report_id>/return", {H}, {}),
     ("POST", "/reports/<int:report_id>/sign", {H}, {}),
     ("GET", "/reports/<int:report_id>/report.pdf", {A, C, H}, {}),
@@ -151,6 +170,8 @@ ACCESS_TABLE = [
     ("POST", "/tracing/cases/<int:case_id>/contacts/<int:contact_id>", {T, H}, {}),
     ("GET", "/tracing/cases/<int:case_id>/f1.xlsx", {T, H}, {}),
     ("GET", "/tracing/cases/<int:case_id>/f1.pdf", {T, H}, {}),
+    ("POST", "/tracing/cases/<int:case_id>/notices.pdf", {T, H}, {}),
+    ("POST", "/tracing/cases/<int:case_id>/notices-sms.csv", {T, H}, {}),
     ("POST", "/tracing/cases/<int:case_id>/<any(close, reopen):action>", {T, H},
      {"action": "close"}),
     ("GET", "/audit", {A}, {}),
@@ -180,6 +201,8 @@ PARAMS = {
     "job_id": lambda ctx: _job(ctx).id,
     "report_id": lambda ctx: _report(ctx).id,
     "directive_id": lambda ctx: _report(ctx).directives[0].id,
+    "reminder_id": lambda ctx: _reminder(ctx).id,
+    "listed_id": lambda ctx: _reminder(ctx).venues[0].id,
     "case_id": lambda ctx: _tracing_records(ctx)["case"].id,
     "contact_id": lambda ctx: _tracing_records(ctx)["contact"].id,
     "checkin_id": lambda ctx: _tracing_records(ctx)["checkin"].id,
@@ -285,6 +308,23 @@ def _report(ctx, signed: bool = False):
         db.session.commit()
         setattr(ctx, attr, report)
     return getattr(ctx, attr)
+
+
+def _reminder(ctx):
+    """A draft reminder (issue 12) to a venue of its own, which has no QR poster printed."""
+    if getattr(ctx, "reminder", None) is None:
+        from datetime import timedelta
+
+        from registry.services.coverage import NO_QR
+        from registry.services.reminders import draft_reminder
+        from registry.timeutil import local_today
+
+        today = local_today()
+        venue = ctx.make_venue(name="Tạp hóa Cô Lan", category="household_business")
+        ctx.reminder = draft_reminder(ctx.commune, ctx.other_user, NO_QR,
+                                      today - timedelta(days=29), today, {venue.id})
+        db.session.commit()
+    return db.session.get(type(ctx.reminder), ctx.reminder.id)
 
 
 def _tracing_records(ctx) -> dict:

@@ -9,12 +9,12 @@ from registry.models import Commune, Role, User, Venue, VenueCategory
 
 def test_user_create(runner, commune):
     result = runner.invoke(args=["user", "create", "thuy", "--full-name", "Nguyễn Thị Thúy",
-                                 "--role", "clerk", "--password", "matkhau123"])
+                                 "--role", "clerk", "--password", "hoa-sen-vang-tren-song"])
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.username == "thuy"))
-    assert user.role == Role.CLERK and user.check_password("matkhau123")
+    assert user.role == Role.CLERK and user.check_password("hoa-sen-vang-tren-song")
     again = runner.invoke(args=["user", "create", "thuy", "--full-name", "X", "--role", "clerk",
-                                "--password", "matkhau123"])
+                                "--password", "hoa-sen-vang-tren-song"])
     assert again.exit_code != 0 and "taken" in again.output
 
 

@@ -58,7 +58,9 @@ def test_dates_and_numbers(app):
     with app.test_request_context():
         with force_locale("vi"):
             assert long_date(date(2021, 11, 10)) == "ngày 10 tháng 11 năm 2021"
-            assert long_date(date(2026, 1, 5)) == "ngày 05 tháng 1 năm 2026"
+            assert long_date(date(2026, 1, 5)) == "ngày 05 tháng 01 năm 2026"
+            assert long_date(date(2026, 2, 28)) == "ngày 28 tháng 02 năm 2026"
+            assert long_date(date(2026, 6, 29)) == "ngày 29 tháng 6 năm 2026"
             assert number(1250) == "1.250"
         with force_locale("en"):
             assert number(1250) == "1,250"

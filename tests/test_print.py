@@ -14,6 +14,7 @@ import zxingcpp
 from pypdf import PdfReader
 
 from registry.extensions import db
+from registry.formatting import in_running_text
 from registry.models import Commune, FormKind
 from registry.pdf.cards import render_cards_pdf
 from registry.pdf.paper import batch_pdf, privacy_notice
@@ -101,7 +102,7 @@ def test_slips_use_their_page_in_readable_type(app, commune, make_venue, paper, 
         # words, which people read and write beside, are 10 pt or more.
         small = "".join(c["text"] for c in page.chars if c["size"] < 9.99).replace(" ", "")
         with app.test_request_context():
-            notice = privacy_notice(commune.name, commune.retention_days)
+            notice = privacy_notice(in_running_text(commune.name), commune.retention_days)
         assert sorted(small) == sorted(("Sốsê-ri" + notice.replace(" ", "")) * per_page)
         for n, sheet in enumerate(batch.sheets):
             top_mm, bottom_mm = n * half_mm, (n + 1) * half_mm

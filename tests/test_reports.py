@@ -164,7 +164,11 @@ def test_pdf_figures_equal_database_counts(app, commune, data, clerk, chairman):
     report = signed_report(commune, clerk, chairman)
     text = "\n".join(page_texts(report.pdf))
     total_line = next(line for line in text.splitlines() if line.startswith("Tổng cộng"))
-    numbers = [int(n.replace(".", "")) for n in total_line.split()[2:]]
+    # The row since issue 12: QR codes, declarations, through QR, the QR share "40 %", paper,
+    # on behalf.
+    cells = total_line.split()[2:]
+    assert cells[3:5] == ["40", "%"]  # 4 of 10 through QR
+    numbers = [int(n.replace(".", "")) for n in cells[:3] + cells[5:]]
     qr_codes, checkins, by_qr, paper, on_behalf = numbers
     assert checkins == db_count(commune.id, START, TODAY) == 10
     assert by_qr == db_count(commune.id, START, TODAY, "self_scan") + db_count(
@@ -172,7 +176,7 @@ def test_pdf_figures_equal_database_counts(app, commune, data, clerk, chairman):
     assert paper == db_count(commune.id, START, TODAY, "paper") == 5
     assert on_behalf == db_count(commune.id, START, TODAY, "on_behalf") == 1
     assert qr_codes == 3
-    assert "1.200" in text and "300" in text and "25%" in text  # typed-in figures
+    assert "1.200" in text and "300" in text and "25 %" in text  # typed-in figures
 
 
 def test_vice_chairman_signs_for_the_chairman(app, commune, data, clerk, chairman):
@@ -555,3 +559,157 @@ def test_sign_off_takes_the_next_number_when_it_was_just_taken(app, client, auth
     report = db.session.get(Report, report.id)
     assert report.status == ReportStatus.SIGNED and report.number == 2
     assert len(calls) == 2
+
+
+# --- the report that writes itself (issue 12) ----------------------------------------------------
+
+@pytest.fixture
+def december(app, commune, make_venue):
+    """December 2025 in the commune, with visits on both sides of local midnight at its edges,
+    a shop whose QR nobody scans and November for the comparison."""
+    from registry.timeutil import local_to_utc
+    from tests.scenes import CARD, OB, PAPER, S, visit
+
+    school = make_venue(name="Trường THCS Triệu Sơn")
+    shop = make_venue(name="Tạp hóa Cô Lan", category="household_business")
+    market = make_venue(name="Chợ Nưa", category="market")
+    registered = local_to_utc(datetime(2025, 10, 1, 8))
+    for venue in (school, shop, market):
+        venue.created_at = registered
+        venue.points[0].created_at = registered
+    school.points[0].poster_printed_at = local_to_utc(datetime(2025, 11, 2, 9))
+    shop.points[0].poster_printed_at = local_to_utc(datetime(2025, 11, 2, 9))
+    gate, stall = school.points[0], market.points[0]
+    visit(gate, S, "Nguyễn Văn An", datetime(2025, 12, 1, 0, 10))    # 30/11 17:10 UTC: counts
+    visit(gate, S, "Lê Thị Bình", datetime(2025, 12, 31, 23, 50))    # counts
+    visit(gate, S, "Trần Văn Cường", datetime(2026, 1, 1, 0, 20))    # 31/12 UTC: January
+    visit(gate, CARD, "Phạm Thị Dung", datetime(2025, 12, 10, 8))
+    visit(gate, PAPER, "Hoàng Văn Em", datetime(2025, 12, 11, 9))
+    visit(gate, PAPER, "Vũ Thị Hoa", datetime(2025, 12, 11, 10))
+    visit(gate, OB, "Đỗ Văn Giang", datetime(2025, 12, 12, 9))
+    visit(stall, CARD, "Bùi Thị Hạnh", datetime(2025, 12, 15, 9))
+    visit(gate, S, "Ngô Văn Ích", datetime(2025, 11, 30, 23, 59))    # November
+    visit(stall, PAPER, "Đặng Thị Kim", datetime(2025, 11, 5, 9))    # November
+    db.session.commit()
+    return {"school": school, "shop": shop, "market": market}
+
+
+def written_report(commune, clerk, **overrides):
+    """A December report whose sections the registry pre-wrote."""
+    from registry.services.reports.wording import GENERIC_SUMMARY
+
+    fields = dict(period_start=date(2025, 12, 1), period_end=date(2025, 12, 31),
+                  summary=GENERIC_SUMMARY, recipients=default_recipients(commune),
+                  signer_kind="chairman")
+    fields.update(overrides)
+    report = create_report(commune, clerk, **fields)
+    db.session.commit()
+    return report
+
+
+def test_report_writes_itself_in_the_seeds_style(app, commune, december, clerk, chairman):
+    """The signed PDF read back: the period in title and opening, the QR-share sentence with the
+    percentage the database gives, the per-category table with its QR share, the comparison,
+    shortcomings from the facts, the closing naming the province, ./. and 05 tháng 01."""
+    start, end = date(2025, 12, 1), date(2025, 12, 31)
+    report = written_report(commune, clerk)
+    submit_report(report, clerk)
+    sign_off(report, chairman, render_report_pdf, today=date(2026, 1, 5))
+    db.session.commit()
+    lines = "\n".join(page_texts(report.pdf))
+    text = " ".join(lines.split())
+    total = db_count(commune.id, start, end)
+    qr = db_count(commune.id, start, end, "self_scan") + db_count(commune.id, start, end,
+                                                                  "card_scan")
+    assert (total, qr) == (7, 4)
+    share = f"{round(100 * qr / total, 1):.1f}".replace(".", ",")
+    for expected in (
+            "Triệu Sơn, ngày 05 tháng 01 năm 2026",
+            "trên địa bàn xã tháng 12 năm 2025",  # the summary under BÁO CÁO
+            "Ủy ban nhân dân xã Triệu Sơn báo cáo kết quả triển khai thực hiện từ ngày "
+            "01/12/2025 đến ngày 31/12/2025 như sau:",
+            f"toàn xã ghi nhận {total} lượt khai báo y tế",
+            f"khai báo qua việc quét mã QR với khoảng {qr} lượt",
+            f"đạt {share} % so với tổng khai báo y tế",
+            "trên địa bàn xã có 3 cơ quan, đơn vị, cơ sở, địa điểm đã đăng ký",
+            "2 địa điểm đã được in mã QR địa điểm",
+            "So với kỳ trước (từ ngày 01/11/2025 đến ngày 30/11/2025), tổng số lượt khai báo "
+            "tăng 250 %",
+            "2. Kết quả thực hiện", "3. Tồn tại, hạn chế", "4. Phương hướng", "5. Kiến nghị",
+            "1 hộ kinh doanh (Tạp hóa Cô Lan)",
+            "báo cáo UBND tỉnh Thanh Hóa và Sở Khoa học và Công nghệ để tổng hợp theo quy "
+            "định./."):
+        assert expected in text, expected
+    assert "Ủy ban nhân dân Xã" not in text and "UBND Tỉnh" not in text
+    # The table: QR codes, declarations, through QR, QR share, paper, on behalf.
+    total_line = next(line for line in lines.splitlines() if line.startswith("Tổng cộng"))
+    assert total_line.split()[2:] == ["3", "7", "4", share, "%", "2", "1"]
+    assert any(line.startswith("3 Hộ kinh") and line.endswith("1 0 0 – 0 0")
+               for line in lines.splitlines())
+    # The body ends with ./. right before Nơi nhận, and no line is a "label: number." entry.
+    assert lines.split("Nơi nhận:")[0].rstrip().endswith("./.")
+    bookkeeping = [line for line in lines.splitlines()
+                   if re.fullmatch(r"[^:]{2,80}: ?\d[\d.,]*(?: ?%)?\.", line.strip())]
+    assert bookkeeping == []
+
+
+def test_every_sentence_is_editable_and_empty_sections_block_submission(
+        app, client, auth, commune, december, clerk):
+    """The clerk edits any pre-written sentence; a report with an empty required section is
+    not submitted and says which section is missing."""
+    report = written_report(commune, clerk)
+    auth.login(clerk)
+    form = {name: getattr(report, name) or "" for name in (
+        "summary", "introduction", "deployment", "results", "shortcomings", "direction",
+        "proposals", "closing", "recipients")}
+    form.update(period_start="2025-12-01", period_end="2025-12-31", signer_kind="chairman")
+    edited = dict(form, results=form["results"].replace("toàn xã ghi nhận",
+                                                        "toàn xã đã ghi nhận được"),
+                  shortcomings="")
+    assert client.post(f"/reports/{report.id}/edit", data=edited).status_code == 302
+    db.session.refresh(report)
+    assert "toàn xã đã ghi nhận được 7 lượt" in report.results and report.shortcomings == ""
+    response = client.post(f"/reports/{report.id}/submit", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Chưa thể trình báo cáo" in html and "3. Tồn tại, hạn chế" in html
+    db.session.refresh(report)
+    assert report.status == ReportStatus.DRAFT
+    pdf_text = " ".join("\n".join(page_texts(draft_pdf(report))).split())
+    assert "toàn xã đã ghi nhận được 7 lượt" in pdf_text
+
+
+def test_untouched_sections_follow_new_figures_touched_ones_stay(app, client, auth, commune,
+                                                                 december, clerk):
+    """New check-ins after drafting: the page says so, the untouched sections are rewritten,
+    the clerk's own text stays unless asked for."""
+    from tests.scenes import S, visit
+
+    report = written_report(commune, clerk)
+    report.shortcomings = "Một số hộ kinh doanh chưa quét mã."
+    visit(december["shop"].points[0], S, "Khách muộn", datetime(2025, 12, 20, 9))
+    db.session.commit()
+    auth.login(clerk)
+    html = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert "Số liệu đã thay đổi kể từ khi viết nội dung" in html
+    assert client.post(f"/reports/{report.id}/redraft").status_code == 302
+    db.session.refresh(report)
+    assert "toàn xã ghi nhận 8 lượt" in report.results
+    assert report.shortcomings == "Một số hộ kinh doanh chưa quét mã."
+    client.post(f"/reports/{report.id}/redraft", data={"section": "shortcomings"})
+    db.session.refresh(report)
+    assert report.shortcomings.startswith("Còn 1 địa điểm đã đăng ký nhưng chưa in")
+    assert client.post(f"/reports/{report.id}/redraft", data={"section": "bogus"}
+                       ).status_code == 400
+
+
+def test_signer_choices_are_vietnamese_whatever_the_screen_language(app, client, auth, commune,
+                                                                    make_user):
+    """The signer is chosen by the words the document prints, also on an English screen."""
+    clerk = make_user(Role.CLERK, locale="en")
+    auth.login(clerk)
+    html = client.get("/reports/new").get_data(as_text=True)
+    assert "New report" in html
+    assert ">Lê Văn Tiến — Chủ tịch (TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH)</option>" in html
+    assert ("Lê Quang Trung — Phó Chủ tịch, ký thay Chủ tịch (KT. CHỦ TỊCH / PHÓ CHỦ TỊCH)"
+            in html)
+    assert "Vice-chairman" not in html

@@ -191,7 +191,7 @@ def test_public_card_page_shows_no_personal_data(client, commune, make_resident)
     card = issue_card(resident, make_resident.clerk)
     db.session.commit()
     page = client.get(f"/the/{card.token}").get_data(as_text=True)
-    assert "Thẻ kiểm soát dịch bệnh" in page and "Xã Triệu Sơn" in page
+    assert "Thẻ kiểm soát dịch bệnh" in page and "Ủy ban nhân dân xã Triệu Sơn" in page
     # The random 41-digit token may appear in the page and contain any digits: leave it out.
     text = page.replace(card.token, "")
     assert "Đinh Công Tráng" not in text and card.number not in text and "987" not in text

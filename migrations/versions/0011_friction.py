@@ -1,7 +1,7 @@
 """Receipts of confirmed spreadsheet imports (a confirm never runs twice).
 
 Revision ID: 0011_friction
-Revises: 0007_tracing
+Revises: 0010_door
 Create Date: 2026-11-24 09:00:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0011_friction"
-down_revision = "0007_tracing"
+down_revision = "0010_door"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ import random
 
 from registry import signals
 from registry.extensions import db
+from registry.formatting import in_running_text
 from registry.models import Commune, Role, User
 from registry.services.communes import add_village, categories_for_code, create_commune
 from registry.services.users import create_user
@@ -103,7 +104,7 @@ def seed_demo(seed: int = 2021) -> Commune:
         village = rng.choice(villages)
         venues.append(register_venue(
             commune.id, admin, point_names=points, name=name, category_id=categories[code].id,
-            address=f"{village.name}, {commune.name}", village_id=village.id,
+            address=f"{village.name}, {in_running_text(commune.name)}", village_id=village.id,
             manager_name=manager, manager_phone=phone, notes=None))
     users: dict[str, User] = {"admin": admin}
     for username, full_name, role in DEMO_USERS[1:]:

@@ -42,8 +42,10 @@ def seed_self_scans(commune, *, context: dict, rng) -> None:
                     merge_minutes=commune.checkin_merge_minutes,
                     device_hash=device_hash(f"demo-{rng.getrandbits(128):032x}"),
                     at=arrival).checkin
-                if rng.random() < 0.6:
-                    checkin.checked_out_at = arrival + timedelta(minutes=rng.randint(5, 120))
+                leaving = arrival + timedelta(minutes=rng.randint(5, 120))
+                # Only visits already over are checked out: nothing lies in the future.
+                if rng.random() < 0.6 and leaving <= utcnow():
+                    checkin.checked_out_at = leaving
     rotate_token(venues[0].points[0], context["users"]["vanhoa"],
                  reason="Ảnh áp phích bị đăng lên mạng xã hội")
     db.session.flush()

@@ -1,6 +1,7 @@
 """Demo data for the dashboard and reports: a month and a half of check-ins from every source,
-posters printed, a signed report for last month and a draft for this one, demo signature and seal
-images (no certificate: demo reports are signed with the token and uploaded)."""
+posters printed, a signed reminder, a signed report for last month and a draft for this one
+(both written from the figures), demo signature and seal images (no certificate: demo reports
+are signed with the token and uploaded)."""
 from __future__ import annotations
 
 import io
@@ -14,8 +15,9 @@ from registry.extensions import db
 from registry.models import CheckinSource, Commune
 from registry.pdf.reports import render_report_pdf
 from registry.services.checkins import record_visits_in_bulk
-from registry.services.reports.drafting import (add_directive, create_report,
-                                                default_recipients, submit_report)
+from registry.demo.reminders import seed_reminder
+from registry.services.reports.drafting import create_report, default_recipients, submit_report
+from registry.services.reports.wording import GENERIC_SUMMARY
 from registry.services.reports.sign_off import sign_off
 from registry.services.reports.signing import store_material
 from registry.text import fold
@@ -53,71 +55,83 @@ def demo_seal_png(commune: Commune) -> bytes:
 
 
 def seed_reports(commune: Commune, *, context: dict, rng: random.Random) -> None:
-    """Check-ins for the dashboard, printed posters, a signed and a draft report."""
+    """Check-ins for the dashboard, printed posters, a signed reminder to the venues that never
+    scanned, a signed report for last month and a draft for this one, written from the
+    figures. Nothing lies after the moment the demo is seeded."""
     venues = context["venues"]
     clerk = context["users"].get("vanhoa") or context["users"]["admin"]
     chairman = context["users"].get("chutich") or context["users"]["admin"]
-    today = local_today()
-    # Some venues never took the QR up: they show in the list of venues to chase.
-    idle = set(rng.sample(range(len(venues)), k=min(6, len(venues))))
+    today, now = local_today(), utcnow()
+    # Some venues never took the QR up: three printed the poster but nobody scans it (the
+    # venues a reminder goes to), the others never printed one.
+    idle = rng.sample(range(len(venues)), k=min(6, len(venues)))
+    silent_with_qr = set(idle[:3])
     for index, venue in enumerate(venues):
         # The demo commune registered its venues about two months ago, so last month's report
         # counts their QR codes.
-        registered = utcnow() - timedelta(days=rng.randint(62, 90))
+        registered = now - timedelta(days=rng.randint(62, 90))
         venue.created_at = registered
         for point in venue.points:
             point.created_at = registered
-            if index not in idle and rng.random() < 0.85:
-                point.poster_printed_at = utcnow() - timedelta(days=rng.randint(30, 60))
+            if index in silent_with_qr or (index not in idle and rng.random() < 0.85):
+                point.poster_printed_at = now - timedelta(days=rng.randint(40, 60))
     rows = []
-    sources = [s for s, _w in SOURCE_WEIGHTS]
-    weights = [w for _s, w in SOURCE_WEIGHTS]
     for offset in range(DEMO_DAYS, -1, -1):
         day = today - timedelta(days=offset)
         for index, venue in enumerate(venues):
             if index in idle or rng.random() < 0.4:
                 continue
-            for _ in range(rng.randint(1, 6)):
-                name, phone = demo_person(rng)
-                at = local_to_utc(datetime.combine(day, time(rng.randint(6, 20),
-                                                             rng.randint(0, 59))))
-                source = rng.choices(sources, weights)[0]
-                rows.append({
-                    "commune_id": commune.id, "venue_id": venue.id,
-                    "point_id": rng.choice(venue.points).id, "source": source,
-                    "checked_in_at": at, "full_name": name, "search_name": fold(name),
-                    "phone": phone, "answers": {}, "has_symptoms": False,
-                    "entered_by_id": clerk.id if source in (CheckinSource.PAPER,
-                                                            CheckinSource.ON_BEHALF) else None,
-                    "created_at": at})
+            rows += _visits(commune, venue, day, rng.randint(1, 6), rng, clerk, now,
+                            poster=any(p.poster_printed_at for p in venue.points))
     record_visits_in_bulk(rows)
     store_material(commune.id, chairman, signature_png=demo_signature_png(),
                    seal_png=demo_seal_png(commune))
     first = today.replace(day=1)
     last_month_end = first - timedelta(days=1)
+    last_month = (last_month_end.replace(day=1), last_month_end)
+    # The clerk watched the first twenty days of last month, and the chairman signed a reminder
+    # the day after; last month's report cites it.
+    watched = (last_month[0], last_month[0] + timedelta(days=19))
+    reminded, issued = seed_reminder(commune, clerk, chairman, watched,
+                                     {venues[i].id for i in silent_with_qr})
+    # Two of the venues reminded took the QR up afterwards; the third stays silent.
+    for venue_id in sorted(reminded)[:2]:
+        venue = next(v for v in venues if v.id == venue_id)
+        for offset in range((today - issued).days, -1, -1):
+            rows = _visits(commune, venue, today - timedelta(days=offset), rng.randint(0, 3),
+                           rng, clerk, now, poster=True)
+            record_visits_in_bulk(rows)
     signed = create_report(
-        commune, clerk, period_start=last_month_end.replace(day=1), period_end=last_month_end,
-        summary="Tình hình triển khai quét mã QR và khai báo khi ra, vào các địa điểm "
-                "trên địa bàn xã",
-        deployment="Ủy ban nhân dân xã đã chỉ đạo các thôn, tổ dân phố, cơ quan, trường học, "
-                   "cơ sở kinh doanh niêm yết mã QR địa điểm và tổ chức khai báo cho người "
-                   "ra, vào; người không có điện thoại thông minh được khai báo trên giấy "
-                   "hoặc được khai báo hộ.",
-        results="Việc khai báo bằng giấy và khai báo hộ giúp người cao tuổi, người không có "
-                "điện thoại thông minh được ghi nhận đầy đủ.",
-        shortcomings="Một số hộ kinh doanh chưa duy trì việc quét mã thường xuyên.",
-        direction="Tiếp tục tuyên truyền, kiểm tra việc niêm yết mã QR tại các địa điểm.",
-        proposals="Đề nghị cấp trên hỗ trợ thiết bị quét mã cho các điểm đông người.",
-        smartphones=3200, app_installs=1450, recipients=default_recipients(commune),
-        signer_kind="chairman")
-    add_directive(signed, subject="V/v triển khai mã QR địa điểm trên địa bàn xã",
-                  number_date=f"15/UBND {first.replace(day=1) - timedelta(days=25):%d/%m/%Y}",
-                  issuing_unit="Ủy ban nhân dân xã",
-                  recipients="Các thôn, tổ dân phố; trường học; hộ kinh doanh")
+        commune, clerk, period_start=last_month[0], period_end=last_month[1],
+        summary=GENERIC_SUMMARY, smartphones=3200, app_installs=1450,
+        recipients=default_recipients(commune), signer_kind="chairman")
     submit_report(signed, clerk)
     db.session.flush()
     sign_off(signed, chairman, render_report_pdf, today=first if first <= today else today)
-    create_report(commune, clerk, period_start=first, period_end=today,
-                  summary="Tình hình quét mã QR tháng này", recipients=default_recipients(commune),
-                  signer_kind="vice_chairman")
+    create_report(commune, clerk, period_start=first, period_end=today, summary=GENERIC_SUMMARY,
+                  recipients=default_recipients(commune), signer_kind="vice_chairman")
     db.session.flush()
+
+
+def _visits(commune, venue, day, count: int, rng, clerk, now, poster: bool) -> list[dict]:
+    """`count` finished visits at `venue` on the local `day`, none later than `now`; no
+    self-scan where no poster hangs."""
+    weights_of = [(s, w) for s, w in SOURCE_WEIGHTS if poster or s != CheckinSource.SELF_SCAN]
+    sources = [s for s, _w in weights_of]
+    weights = [w for _s, w in weights_of]
+    rows = []
+    for _ in range(count):
+        name, phone = demo_person(rng)
+        at = local_to_utc(datetime.combine(day, time(rng.randint(6, 20), rng.randint(0, 59))))
+        if at > now:
+            continue
+        source = rng.choices(sources, weights)[0]
+        rows.append({
+            "commune_id": commune.id, "venue_id": venue.id,
+            "point_id": rng.choice(venue.points).id, "source": source, "checked_in_at": at,
+            "full_name": name, "search_name": fold(name), "phone": phone, "answers": {},
+            "has_symptoms": False,
+            "entered_by_id": clerk.id if source in (CheckinSource.PAPER,
+                                                    CheckinSource.ON_BEHALF) else None,
+            "created_at": at})
+    return rows

@@ -84,9 +84,11 @@ class VietnameseDateField(StringField):
         super().__init__(label, validators, **kwargs)
 
     def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%d/%m/%Y") if isinstance(self.data, date) else ""
+        # A date read (typed any way, or an ISO date from a link) is shown day first; one that
+        # could not be read stays as typed, next to its message.
+        if isinstance(self.data, date):
+            return self.data.strftime("%d/%m/%Y")
+        return self.raw_data[0] if self.raw_data else ""
 
     def process_formdata(self, valuelist):
         if not valuelist or not (valuelist[0] or "").strip():
@@ -115,9 +117,9 @@ class VietnameseTimeField(StringField):
         super().__init__(label, validators, **kwargs)
 
     def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%H:%M") if isinstance(self.data, (time, datetime)) else ""
+        if isinstance(self.data, (time, datetime)):
+            return self.data.strftime("%H:%M")
+        return self.raw_data[0] if self.raw_data else ""
 
     def process_formdata(self, valuelist):
         if not valuelist or not (valuelist[0] or "").strip():

@@ -32,6 +32,15 @@ class MultilineForm(BaseForm):
             return super().bind_field(form, unbound_field, options)
 
 
+def signer_choices(commune) -> list[SelectChoice]:
+    """Who may sign, as the document names them: the name and the signature title, in
+    Vietnamese whatever the screen language (they are the words printed on the document)."""
+    names = {SignerKind.CHAIRMAN: getattr(commune, "chairman_name", None) or "",
+             SignerKind.VICE_CHAIRMAN: getattr(commune, "vice_chairman_name", None) or ""}
+    return [SelectChoice(kind.value, " — ".join(p for p in (names[kind], kind.signature_title)
+                                                if p)) for kind in SignerKind]
+
+
 def _text(label, max_len=5000):
     """A narrative text area of at most `max_len` characters."""
     return TextAreaField(label, validators=[
@@ -51,9 +60,10 @@ class ReportForm(MultilineForm):
     introduction = _text(_l("Opening paragraph"))
     deployment = _text(_l("1. Direction and deployment"))
     results = _text(_l("2. Results"))
-    shortcomings = _text(_l("3. Shortcomings and causes"))
+    shortcomings = _text(_l("3. Shortcomings and limitations"))
     direction = _text(_l("4. Tasks for the coming period"))
     proposals = _text(_l("5. Proposals"))
+    closing = _text(_l("Closing sentence (to whom the report goes)"), max_len=2000)
     smartphones = IntegerField(_l("Smartphones in the commune"), validators=[
         Optional(), NumberRange(min=0, max=10_000_000, message=_l("Enter a number of 0 or more."))])
     app_installs = IntegerField(_l("App installations"), validators=[
@@ -68,11 +78,7 @@ class ReportForm(MultilineForm):
     def __init__(self, *args, commune=None, **kwargs):
         """Name the signers from the commune settings."""
         super().__init__(*args, **kwargs)
-        chairman = getattr(commune, "chairman_name", None) or ""
-        vice = getattr(commune, "vice_chairman_name", None) or ""
-        names = {SignerKind.CHAIRMAN: chairman, SignerKind.VICE_CHAIRMAN: vice}
-        self.signer_kind.choices = [SelectChoice(kind.value, f"{kind.label} {names[kind]}".strip())
-                                    for kind in SignerKind]
+        self.signer_kind.choices = signer_choices(commune)
         self._commune = commune
 
     def validate_period_end(self, field):

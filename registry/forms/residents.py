@@ -18,6 +18,9 @@ from registry.models import Sex
 from registry.services.communes import villages_for
 from registry.services.declarations import parse_sex
 from registry.services.imports import ImportResult
+from registry.services.residents.households import (HEAD_WORD, clean_household_number,
+                                                    heads_by_number, household_head,
+                                                    is_head_relation)
 from registry.services.residents.register import (needs_capitalisation, parse_birth,
                                                   register_index, usual_capitalisation)
 from registry.text import fold
@@ -56,6 +59,31 @@ class ResidentForm(BaseForm):
     address = StringField(_l("Address"), validators=[
         Optional(), Length(max=255, message=_l("At most 255 characters."))],
         description=_l("House number, lane (optional)."))
+    household_number = StringField(_l("Household number"), validators=[
+        Optional(), Length(max=20, message=_l("At most 20 characters."))],
+        description=_l("As in the household register; members of one household share it."))
+    household_relation = StringField(_l("Relation to the head of household"), validators=[
+        Optional(), Length(max=40, message=_l("At most 40 characters."))],
+        description=_l("\"Chủ hộ\" for the head; otherwise Vợ, Chồng, Con, Bố, Mẹ …"))
+
+    def validate_household_relation(self, field):
+        """A relation belongs to a household: it needs the household's number."""
+        if field.data and not (self.household_number.data or "").strip():
+            raise ValidationError(_l("Enter the household number too."))
+
+
+def check_household(form: ResidentForm, commune_id: int, resident_id: int | None) -> bool:
+    """A household has one head: refuse a second one, naming the head it already has."""
+    if not is_head_relation(form.household_relation.data):
+        return True
+    head = household_head(commune_id, clean_household_number(form.household_number.data),
+                          exclude_id=resident_id)
+    if head is None:
+        return True
+    form.household_relation.errors = list(form.household_relation.errors) + [_(
+        "Household %(number)s already has a head: %(name)s.", number=head.household_number,
+        name=head.full_name)]
+    return False
 
 
 class ResidentImportForm(BaseForm):
@@ -115,6 +143,8 @@ IMPORT_COLUMNS = (
     ("phone", _l("Phone")),
     ("village", _l("Village / residential group")),
     ("address", _l("Address")),
+    ("household_number", _l("Household number")),
+    ("household_relation", _l("Relation to the head of household")),
 )
 IMPORT_REQUIRED = ("full_name", "birth", "sex", "village")
 # Headers people write in their own lists (folded), besides the template's.
@@ -128,10 +158,17 @@ HEADER_ALIASES = {
     "so dien thoai": "phone", "sdt": "phone", "dt": "phone",
     "thon": "village", "to dan pho": "village", "thon/to": "village", "thon, to dan pho": "village",
     "village": "village",
+    "so ho": "household_number", "so ho khau": "household_number", "ma ho": "household_number",
+    "ma so ho": "household_number", "so so ho khau": "household_number",
+    "ma ho gia dinh": "household_number", "household": "household_number",
+    "quan he": "household_relation", "quan he voi chu ho": "household_relation",
+    "quan he chu ho": "household_relation", "qh voi chu ho": "household_relation",
+    "relation": "household_relation",
 }
 FIELD_COLUMNS = {"full_name": "full_name", "birth": "birth", "sex": "sex",
                  "id_number": "id_number", "phone": "phone", "village_id": "village",
-                 "address": "address"}
+                 "address": "address", "household_number": "household_number",
+                 "household_relation": "household_relation"}
 
 
 def import_header() -> list[str]:
@@ -185,11 +222,17 @@ def parse_resident_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
     checker = RowForm(form)
     seen_ids: dict[str, int] = {}
     seen_people: dict[tuple, int] = {}
+    heads = heads_by_number(commune_id)
+    heads_in_file: dict[str, int] = {}
     for row in data:
         if row.is_sample:
             continue
         values = row.values
         skip = empty_cells(row, IMPORT_REQUIRED, labels)
+        # The preview shows the household as one cell: "HK00123 · Vợ".
+        row.shown = {"household": " · ".join(v for v in (values.get("household_number"),
+                                                           values.get("household_relation"))
+                                             if v)}
         try:
             sex = parse_sex(values.get("sex"))
         except ValueError:
@@ -207,7 +250,9 @@ def parse_resident_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
             "full_name": values.get("full_name", ""), "birth": values.get("birth", ""),
             "sex": sex or "", "id_number": values.get("id_number", ""),
             "phone": values.get("phone", ""), "village_id": str(village.id) if village else "",
-            "address": values.get("address", "")})
+            "address": values.get("address", ""),
+            "household_number": values.get("household_number", ""),
+            "household_relation": values.get("household_relation", "")})
         take_form_errors(row, checker, FIELD_COLUMNS, labels, skip, _cell_message)
         id_number = form.id_number.data if "id_number" not in checker.errors() else None
         full_name = form.full_name.data
@@ -246,14 +291,41 @@ def parse_resident_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
             else:
                 row.existing_label = _("Already in the register: %(person)s",
                                        person=person_text)
+        # After the match: the head already registered may be this very row, imported again.
+        _check_head(row, values, labels, heads, heads_in_file)
         row.cleaned = {
             "full_name": full_name, "birth_year": form.birth.year,
             "birth_date": form.birth.day, "sex": form.sex.data, "id_number": id_number,
             "phone": form.phone.data or None, "village_id": form.village_id.data,
-            "address": form.address.data or None}
+            "address": form.address.data or None,
+            "household_number": form.household_number.data or None,
+            "household_relation": form.household_relation.data or None}
     return ImportResult(rows=data)
 
 
 def preview_columns() -> list[tuple[str, str]]:
-    """The columns the import preview shows, with their headers."""
-    return [(key, str(label)) for key, label in IMPORT_COLUMNS if key != "address"]
+    """The columns the import preview shows, with their headers; the household's number and
+    relation in one column."""
+    return [(key, str(label)) for key, label in IMPORT_COLUMNS
+            if key not in ("address", "household_number", "household_relation")] + [
+        ("household", _("Household"))]
+
+
+def _check_head(row, values: dict, labels: dict, heads: dict, heads_in_file: dict) -> None:
+    """One head per household: not a second one in the file, nor one the register has (unless
+    the row is that head, imported again)."""
+    if not is_head_relation(values.get("household_relation")):
+        return
+    number = clean_household_number(values.get("household_number"))
+    if not number:
+        return
+    label = labels["household_relation"]
+    if number in heads and heads[number].id != row.existing_id:
+        row.errors.append((label, _("Household %(number)s already has a head: %(name)s.",
+                                    number=number, name=heads[number].full_name)))
+    elif number in heads_in_file:
+        row.errors.append((label, _(
+            "Household %(number)s has another head (\"%(word)s\") on row %(line)s.",
+            number=number, word=HEAD_WORD, line=heads_in_file[number])))
+    else:
+        heads_in_file[number] = row.line

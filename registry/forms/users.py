@@ -6,6 +6,7 @@ from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from registry.forms import BaseForm, choices, int_or_none
+from registry.forms.auth import PasswordPolicy
 from registry.models import Role
 
 
@@ -25,9 +26,9 @@ class UserForm(BaseForm):
                            validators=[Optional()])
     locale = SelectField(_l("Language"), choices=[SelectChoice("vi", "Tiếng Việt"),
                                                    SelectChoice("en", "English")])
-    password = PasswordField(_l("Password"), validators=[
-        Optional(), Length(min=8, max=200, message=_l("The password must have at least 8 "
-                                                       "characters."))])
+    # Empty keeps an account's password when editing; the view requires one for a new account.
+    password = PasswordField(_l("Password"), validators=[PasswordPolicy(
+        lambda form: [form.username.data, form.full_name.data], optional=True)])
 
     def validate_venue_id(self, field):
         """A venue user must be tied to a venue."""

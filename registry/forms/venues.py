@@ -5,15 +5,17 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from registry.extensions import db
 from registry.forms import BaseForm, choices, int_or_none
+from registry.forms.communes import ClockTimeField
 from registry.forms.imports import RowForm, empty_cells, read_table, take_form_errors
 from registry.forms.fields import PhoneField
 from registry.forms.validators import VietnamesePhone, phone_refusal
+from registry.models import Commune, VenueStatus
 from registry.phones import PhoneError, parse_phone
-from registry.models import VenueStatus
 from registry.services.communes import villages_for
 from registry.services.imports import ImportResult
 from registry.services.venues import VenueFilter, categories_for, venue_key, venues_by_key
@@ -44,6 +46,16 @@ class VenueForm(BaseForm):
                        "\"Cổng chính\"."))
     notes = TextAreaField(_l("Notes"), validators=[
         Optional(), Length(max=2000, message=_l("At most 2000 characters."))])
+    closing_time = ClockTimeField(
+        _l("Closes at"), validators=[Optional()],
+        description=_l("Visits still open then are closed automatically. Empty: the commune's "
+                       "default."),
+        render_kw={"inputmode": "numeric", "placeholder": "22:00", "maxlength": 8})
+    default_stay_minutes = IntegerField(
+        _l("Usual length of a visit (minutes)"), validators=[
+            Optional(), NumberRange(min=0, max=720, message=_l("Between 0 and 720 minutes."))],
+        description=_l("Tracing takes a visit without an exit time to last this long."),
+        render_kw={"inputmode": "numeric"})
 
     def point_names(self) -> list[str]:
         """The check-in point names typed, one per line."""
@@ -74,7 +86,11 @@ class CategoryForm(BaseForm):
 
 
 def fill_venue_choices(form: VenueForm, commune_id: int) -> None:
-    """The commune's categories and villages as the form's choices."""
+    """The commune's categories and villages as the form's choices; the commune's default
+    closing time shown in the empty closing time."""
+    default = db.session.get(Commune, commune_id).default_closing_time
+    form.closing_time.render_kw = {**(form.closing_time.render_kw or {}),
+                                   "placeholder": default.strftime("%H:%M")}
     form.category_id.choices = choices(((c.id, c.name) for c in categories_for(commune_id)),
                                        _("— choose —"))
     form.village_id.choices = choices(((v.id, v.name) for v in villages_for(commune_id)),

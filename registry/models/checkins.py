@@ -23,6 +23,14 @@ class CheckinSource(LabelledEnum):
     ON_BEHALF = "on_behalf", _l("On behalf")
 
 
+class CheckoutReason(LabelledEnum):
+    """Why a visit has its exit time: the visitor (or the door's staff) checked out, or the
+    venue's closing time closed it because nobody did; a typed exit time (paper) has none."""
+
+    MANUAL = "manual", _l("Checked out")
+    AUTOMATIC = "automatic", _l("Closed automatically at closing time")
+
+
 class TimePrecision(LabelledEnum):
     """How exactly the check-in time is known: paper rows may carry only a rough time or a date."""
 
@@ -69,6 +77,8 @@ class Checkin(db.Model):
         # day; with these four columns in one index both databases answer from the index alone.
         Index("ix_checkins_commune_time_venue_source", "commune_id", "checked_in_at",
               "venue_id", "source"),
+        # The automatic check-out looks for open visits (no exit time) every few minutes.
+        Index("ix_checkins_checked_out_at", "checked_out_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +130,28 @@ class Checkin(db.Model):
     # --- residents: a card scan names the resident and the card scanned (nullable)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     card_id: Mapped[int | None] = mapped_column(ForeignKey("resident_cards.id"))
+    # --- how the visit ended: by hand, or closed at the venue's closing time (null: still open,
+    # or an exit time typed from paper)
+    checkout_reason: Mapped[CheckoutReason | None] = mapped_column(enum_type(CheckoutReason))
+    # --- a scan stored on an offline scan station and sent later: the station's random id of
+    # the scan (a retried upload finds it and records nothing twice); the row's created_at is
+    # when it arrived, checked_in_at the scan's own time.
+    offline_scan_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # --- a household member who came along (a child scanned in with a parent's card, a
+    # grandmother declared from her son's phone): the visit of the person they came with.
+    companion_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkins.id", ondelete="SET NULL"), index=True)
+    companion_of = relationship("Checkin", remote_side=[id], foreign_keys=[companion_of_id])
+
+    @property
+    def sent_late(self) -> bool:
+        """Whether the visit was scanned offline and reached the registry later."""
+        return self.offline_scan_id is not None
+
+    @property
+    def closed_automatically(self) -> bool:
+        """Whether the exit time is the venue's closing time, not a real check-out."""
+        return self.checkout_reason == CheckoutReason.AUTOMATIC
 
 
 class CheckinDailyCount(db.Model):

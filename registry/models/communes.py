@@ -1,7 +1,7 @@
 """A commune (xã, phường, đặc khu) and its villages / residential groups."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,6 +31,10 @@ class Commune(db.Model):
     # Personal data older than this is purged (Law 91/2025: keep only as long as the purpose needs).
     retention_days: Mapped[int] = mapped_column(Integer, default=21)
     checkin_merge_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    # Visits nobody checked out of are closed at their venue's closing time, this one unless
+    # the venue has its own (so no visit stays open forever).
+    default_closing_time: Mapped[time] = mapped_column(default=time(22, 0),
+                                                       server_default="22:00:00")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     villages: Mapped[list[Village]] = relationship(

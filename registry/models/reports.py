@@ -34,6 +34,23 @@ class SignerKind(LabelledEnum):
     CHAIRMAN = "chairman", _l("Chairman")
     VICE_CHAIRMAN = "vice_chairman", _l("Vice-chairman, for the chairman (KT. CHỦ TỊCH)")
 
+    @property
+    def signature_title(self) -> str:
+        """The signature block's title as the document prints it (always Vietnamese, like every
+        word of an official document): "CHỦ TỊCH" or "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"."""
+        if self == SignerKind.VICE_CHAIRMAN:
+            return "Phó Chủ tịch, ký thay Chủ tịch (KT. CHỦ TỊCH / PHÓ CHỦ TỊCH)"
+        return "Chủ tịch (TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH)"
+
+
+def recipient_lines(text: str | None) -> list[str]:
+    """Nơi nhận, one entry per non-empty line, ending with the archive copy ("Lưu: VT") that
+    Decree 30 always wants."""
+    lines = [line.strip(" -;.") for line in (text or "").splitlines() if line.strip(" -;.")]
+    if not any(line.startswith("Lưu") for line in lines):
+        lines.append("Lưu: VT")
+    return lines
+
 
 class Report(db.Model):
     """A report for a period: computed tables plus what only people know; frozen when signed."""
@@ -56,6 +73,12 @@ class Report(db.Model):
     shortcomings: Mapped[str | None] = mapped_column(Text)
     direction: Mapped[str | None] = mapped_column(Text)
     proposals: Mapped[str | None] = mapped_column(Text)
+    # The closing sentence naming who the report goes to ("… báo cáo UBND tỉnh … ./.").
+    closing: Mapped[str | None] = mapped_column(Text)
+    # The sections as the registry last pre-wrote them from the figures ({section: text}): a
+    # section still equal to its pre-written text was not touched by the clerk and may be
+    # rewritten when the period or the figures change; a touched one is the clerk's.
+    drafted: Mapped[dict | None] = mapped_column(JSON)
     # Figures only people know.
     smartphones: Mapped[int | None] = mapped_column(Integer)
     app_installs: Mapped[int | None] = mapped_column(Integer)
@@ -108,13 +131,8 @@ class Report(db.Model):
         return f"{self.number:02d}" if self.number is not None else None
 
     def recipient_lines(self) -> list[str]:
-        """Nơi nhận, one entry per non-empty line."""
-        lines = [line.strip(" -;.") for line in (self.recipients or "").splitlines()
-                 if line.strip(" -;.")]
-        # Decree 30: the list always ends with the archive copy.
-        if not any(line.startswith("Lưu") for line in lines):
-            lines.append("Lưu: VT")
-        return lines
+        """Nơi nhận, one entry per non-empty line, ending with the archive copy."""
+        return recipient_lines(self.recipients)
 
     def __repr__(self) -> str:
         """For the debugger."""
@@ -152,6 +170,8 @@ class OutgoingDocument(db.Model):
     issued_on: Mapped[date]
     summary: Mapped[str] = mapped_column(String(300))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    # A reminder (công văn đôn đốc) numbered through the same register.
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -5,7 +5,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
@@ -47,6 +47,11 @@ class Resident(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(255))
+    # The household (hộ gia đình) as the household register has it: its number, the member's
+    # relation to the head ("Chủ hộ", "Vợ", "Con" …) and whether they are the head.
+    household_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    household_relation: Mapped[str | None] = mapped_column(String(40))
+    is_household_head: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -103,3 +108,32 @@ class ResidentCard(db.Model):
 
     def __repr__(self) -> str:
         return f"<ResidentCard {self.number} {self.status.value}>"
+
+
+class OfflineScan(db.Model):
+    """One scan a scan station sent with its own random id: stored once, with what came of it,
+    so a retried upload (the connection dropped before the answer) records nothing twice and
+    gets the same answer; refused scans stay listed for the station."""
+
+    __tablename__ = "offline_scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("checkin_points.id"), index=True)
+    # The station's random id of the scan (a UUID).
+    scan_key: Mapped[str] = mapped_column(String(36), unique=True)
+    direction: Mapped[str] = mapped_column(String(8))  # entry / exit
+    # The scan's time by the device's clock, and when the registry received it (both UTC).
+    scanned_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The station's answer (ScanResult.status: recorded, duplicate, exit, revoked, unknown …)
+    # and the words shown, kept to answer a retry the same way.
+    status: Mapped[str] = mapped_column(String(20))
+    ok: Mapped[bool] = mapped_column(default=True)
+    message: Mapped[str] = mapped_column(String(300))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("resident_cards.id",
+                                                           ondelete="SET NULL"))
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    card = relationship("ResidentCard")

@@ -1,11 +1,12 @@
 """Accounts and their roles."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,6 +46,13 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The account's sessions: part of the id Flask-Login keeps in the session and the
+    # remember-me cookie ("12:<token>"). Logging out, a new password and disabling the account
+    # draw a new token, so every cookie carrying the old one stops working at once.
+    session_token: Mapped[str | None] = mapped_column(String(64))
+    # Wrong passwords in a row, and until when the account refuses logins because of them.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
     commune = relationship("Commune")
     venue = relationship("Venue", foreign_keys=[venue_id])
@@ -52,6 +60,16 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """Flask-Login's id of the account's sessions: the user id and the session token."""
+        if not self.session_token:
+            self.new_session_token()
+        return f"{self.id}:{self.session_token}"
+
+    def new_session_token(self) -> None:
+        """End every session of the account (cookies carrying the old token stop working)."""
+        self.session_token = secrets.token_urlsafe(24)
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of `password`, never the password."""

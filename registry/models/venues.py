@@ -1,7 +1,7 @@
 """Venues (checkpoints, điểm kiểm dịch) and their categories."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -55,6 +55,10 @@ class Venue(db.Model):
     manager_name: Mapped[str | None] = mapped_column(String(120))
     manager_phone: Mapped[str | None] = mapped_column(String(20))  # E.164
     notes: Mapped[str | None] = mapped_column(Text)
+    # When visits still open are closed automatically (null: the commune's default).
+    closing_time: Mapped[time | None]
+    # How long a visit without an exit time is taken to last in tracing (null: the instant).
+    default_stay_minutes: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[VenueStatus] = mapped_column(
         enum_type(VenueStatus),
         default=VenueStatus.ACTIVE,

@@ -21,6 +21,7 @@ from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, I
                            NameObject, NumberObject)
 
 from registry.extensions import db
+from registry.formatting import in_running_text
 from registry.models import Commune, FormKind, PaperBatch
 from registry.pdf import STATIC_DIR, render_pdf
 from registry.pdf.qr import PT_PER_MM, qr_pdf_operators
@@ -139,7 +140,7 @@ def blank_form_pdf(batch: PaperBatch, slips_per_page: int = 2) -> bytes:
     commune = db.session.get(Commune, venue.commune_id)
     context = {"commune_name": commune.name, "venue_name": venue.name,
                "point_name": batch.point.name,
-               "notice": privacy_notice(commune.name, commune.retention_days)}
+               "notice": privacy_notice(in_running_text(commune.name), commune.retention_days)}
     if batch.kind == FormKind.LOG:
         return render_pdf("pdf/paper_log.html", ("base.css", "paper.css"), rows=LOG_ROWS, **context)
     sheets = ["base.css", "paper.css"]

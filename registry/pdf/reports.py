@@ -12,6 +12,7 @@ from registry.pdf import render_pdf
 from registry.pdf.qr import qr_size_with_border, qr_svg_data_uri
 from registry.services.reports.drafting import report_figures
 from registry.services.reports.sign_off import verify_url
+from registry.services.reports.wording import with_closing_mark
 
 VERIFY_QR_MM = 16
 
@@ -27,9 +28,12 @@ def render_report_pdf(report: Report, figures: dict, *, draft: bool,
     with force_locale("vi"):
         return render_pdf("pdf/report.html", stylesheets=("report.css",), report=report,
                           commune=report.commune, figures=figures, draft=draft,
-                          issued_on=issued_on, qr=qr, sources=[s.value for s in CheckinSource])
+                          issued_on=issued_on, qr=qr, sources=[s.value for s in CheckinSource],
+                          closing_mark=with_closing_mark)
 
 
 def draft_report_pdf(report: Report) -> bytes:
-    """A draft's PDF from today's data, watermarked DỰ THẢO (never stored)."""
-    return render_report_pdf(report, report_figures(report), draft=True)
+    """A draft's PDF, watermarked DỰ THẢO (never stored): from today's data, or from the
+    figures frozen at submission once the chairman has it."""
+    figures = report.figures if report.figures and not report.is_editable else None
+    return render_report_pdf(report, figures or report_figures(report), draft=True)

@@ -119,6 +119,7 @@ OBJECT_LABELS = {
     "declaration_questions": _l("Declaration question"),
     "person_links": _l("Records of one person"),
     "jobs": _l("Print job"),
+    "database": _l("Database (backup)"),
 }
 
 # The words of the fields the features log, as their forms call them.

@@ -10,11 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, update
 
 from registry.extensions import db
 from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSource,
-                             DeclarationQuestion, TimePrecision, Venue)
+                             CheckoutReason, DeclarationQuestion, TimePrecision, Venue)
 from registry.services.audit import record_event
 from registry.services.declarations import Declaration
 from registry.text import fold
@@ -52,33 +52,83 @@ def find_recent_duplicate(point: CheckinPoint, declaration: Declaration, *, minu
     """The latest check-in of the same person at `point` within `minutes` (from `source` only,
     when given), if any.
 
-    The same person is: the same resident (a card scan), the same ID number, or the same phone
-    with the same name (diacritics and case ignored: a phone is shared within a family), or the
-    same phone cookie with the same name.
+    A self-scan only ever finds a check-in made by the same phone (`device_hash`, the same
+    cookie): the same ID number or the same name on that phone. Anything else would let a
+    stranger who knows someone's ID number overwrite their record, and learn from the answer
+    that they were here.
+
+    For the other sources (typed or scanned by staff) the same person is: the same resident (a
+    card scan), the same ID number, or the same phone with the same name (diacritics and case
+    ignored: a phone is shared within a family), or the same phone cookie with the same name.
     """
     now = now or utcnow()
     declaration = declaration.cleaned()
     name_key = fold(declaration.full_name)
     same_person = []
-    if resident_id is not None:
-        same_person.append(Checkin.resident_id == resident_id)
-    if declaration.id_number:
-        same_person.append(Checkin.id_number == declaration.id_number)
-    if declaration.phone:
-        same_person.append((Checkin.phone == declaration.phone) & (Checkin.search_name == name_key))
-    if device_hash:
-        same_person.append((Checkin.device_hash == device_hash)
-                           & (Checkin.search_name == name_key))
-    if not same_person or minutes <= 0:
+    if source == CheckinSource.SELF_SCAN:
+        if not device_hash:
+            return None
+        same_person.append(Checkin.search_name == name_key)
+        if declaration.id_number:
+            same_person.append(Checkin.id_number == declaration.id_number)
+        who = [Checkin.device_hash == device_hash, or_(*same_person)]
+    else:
+        if resident_id is not None:
+            same_person.append(Checkin.resident_id == resident_id)
+        if declaration.id_number:
+            same_person.append(Checkin.id_number == declaration.id_number)
+        if declaration.phone:
+            same_person.append((Checkin.phone == declaration.phone)
+                               & (Checkin.search_name == name_key))
+        if device_hash:
+            same_person.append((Checkin.device_hash == device_hash)
+                               & (Checkin.search_name == name_key))
+        if not same_person:
+            return None
+        who = [or_(*same_person)]
+    if minutes <= 0:
         return None
     stmt = select(Checkin).where(Checkin.point_id == point.id,
                                  Checkin.checked_in_at >= now - timedelta(minutes=minutes),
-                                 Checkin.checked_in_at <= now, or_(*same_person))
+                                 Checkin.checked_in_at <= now, *who)
     if source is not None:
         stmt = stmt.where(Checkin.source == source)
+    # populate_existing: the request may have loaded this row before it took the point's lock
+    # (the phone's previous check-in); the merge must start from the row as committed now.
     return db.session.scalars(
         stmt.order_by(Checkin.checked_in_at.desc(), Checkin.id.desc())
-        .limit(1)).first()
+        .limit(1).execution_options(populate_existing=True)).first()
+
+
+# The key space of the advisory locks the registry takes on PostgreSQL (two-int form: this and a
+# check-in point's id), so they never meet another application's locks on the same database.
+POINT_LOCK_SPACE = 0x636B  # "ck"
+
+
+def serialise_at_point(point: CheckinPoint) -> None:
+    """Make the check-ins at `point` take turns until this transaction ends.
+
+    Why: the duplicate window is "look for a recent visit, else add one". Two requests at the
+    same moment (a double tap, two scans of one card) would both look before either had added,
+    and both add. Holding a lock from the look until the commit makes the second request wait
+    and then see the first one's row, on both databases:
+
+    - PostgreSQL: a transaction-scoped advisory lock on the point (pg_advisory_xact_lock),
+      released by the commit or rollback; nothing is written, and other points never wait.
+    - SQLite: a write that changes nothing to the point's row (a column no key refers to, so no
+      foreign-key check runs), which takes SQLite's one write lock at once (the next writer
+      waits, busy_timeout), before the look rather than after it.
+      SQLite has one writer at a time anyway, so this costs no concurrency it had.
+
+    A unique key could not express the window (a sliding span of minutes, and "the same person"
+    is any of several identities); an idempotency key in the form would miss the card scans.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(POINT_LOCK_SPACE, point.id)))
+    else:
+        db.session.execute(update(CheckinPoint).where(CheckinPoint.id == point.id)
+                           .values(is_active=CheckinPoint.is_active)
+                           .execution_options(synchronize_session=False))
 
 
 def _merge_into(checkin: Checkin, declaration: Declaration, device_hash: str | None) -> None:
@@ -110,11 +160,17 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
     `entered_by` the staff member who typed it.
     """
     declaration = declaration.cleaned()
+    if merge_minutes > 0:
+        serialise_at_point(point)
     # Only a visit of the same source is merged into: a card scan must not overwrite the answers
-    # a visitor gave on their phone, nor a stranger's phone a declaration typed by staff.
+    # a visitor gave on their phone, nor a stranger's phone a declaration typed by staff (and a
+    # self-scan only into one made by the same phone, see find_recent_duplicate).
+    # A visit with its own time (a scan sent late by an offline station) is compared with the
+    # visits just before that time, not with the visits of the moment it arrives.
     existing = find_recent_duplicate(point, declaration, minutes=merge_minutes, source=source,
                                      device_hash=device_hash,
-                                     resident_id=resident.id if resident is not None else None)
+                                     resident_id=resident.id if resident is not None else None,
+                                     now=at)
     if existing is not None:
         _merge_into(existing, declaration, device_hash)
         db.session.flush()
@@ -175,7 +231,8 @@ def open_visit(point: CheckinPoint, *, since: datetime, device_hash: str | None 
     """The latest visit at `point` since `since` that is not checked out yet, of this phone
     (`device_hash`) or this resident (`resident_id`)."""
     if device_hash:
-        who = Checkin.device_hash == device_hash
+        # The phone's own visit, not the household members it declared for alongside.
+        who = (Checkin.device_hash == device_hash) & Checkin.companion_of_id.is_(None)
     elif resident_id is not None:
         who = Checkin.resident_id == resident_id
     else:
@@ -186,10 +243,47 @@ def open_visit(point: CheckinPoint, *, since: datetime, device_hash: str | None 
         .order_by(Checkin.checked_in_at.desc(), Checkin.id.desc()).limit(1)).first()
 
 
-def check_out(visit: Checkin, at: datetime | None = None) -> None:
-    """Record the time the visitor left."""
+def check_out(visit: Checkin, at: datetime | None = None,
+              reason: CheckoutReason = CheckoutReason.MANUAL) -> None:
+    """Record the time the visitor left (by hand, unless the closing time closed the visit)."""
     visit.checked_out_at = at or utcnow()
+    visit.checkout_reason = reason
     db.session.flush()
+
+
+# --- household members who came along ------------------------------------------------------
+
+def record_companion_visit(point: CheckinPoint, source: CheckinSource, declaration: Declaration,
+                           with_visit: Checkin, **options) -> RecordedVisit:
+    """A household member's own visit (`record_visit` with their own declaration), marked as
+    having come along with the person of `with_visit`."""
+    visit = record_visit(point, source, declaration, **options)
+    visit.checkin.companion_of_id = with_visit.id
+    db.session.flush()
+    return visit
+
+
+def companions_of(visit: Checkin) -> list[Checkin]:
+    """The household members recorded as having come along with `visit`, in order."""
+    return list(db.session.scalars(select(Checkin).where(Checkin.companion_of_id == visit.id)
+                                   .order_by(Checkin.id)))
+
+
+def phone_household(commune_id: int, dev_hash: str | None, limit: int = 6) -> list[Checkin]:
+    """The people this phone has declared for in the commune (kept for the retention period):
+    the latest visit of each (name and year of birth), latest first."""
+    if not dev_hash:
+        return []
+    seen, people = set(), []
+    for row in db.session.scalars(
+            select(Checkin).where(Checkin.commune_id == commune_id,
+                                  Checkin.device_hash == dev_hash)
+            .order_by(Checkin.checked_in_at.desc(), Checkin.id.desc()).limit(200)):
+        key = (row.search_name, row.birth_year)
+        if key not in seen:
+            seen.add(key)
+            people.append(row)
+    return people[:limit]
 
 
 # --- the phone of a self-scan --------------------------------------------------------------
@@ -211,8 +305,10 @@ def previous_checkin(commune_id: int, dev_hash: str | None) -> Checkin | None:
     """This phone's latest check-in in the commune (kept only for the retention period)."""
     if not dev_hash:
         return None
+    # The phone owner's own declaration, not a household member's declared alongside.
     return db.session.scalars(
-        select(Checkin).where(Checkin.commune_id == commune_id, Checkin.device_hash == dev_hash)
+        select(Checkin).where(Checkin.commune_id == commune_id, Checkin.device_hash == dev_hash,
+                              Checkin.companion_of_id.is_(None))
         .order_by(Checkin.checked_in_at.desc(), Checkin.id.desc()).limit(1)).first()
 
 

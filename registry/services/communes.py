@@ -95,7 +95,7 @@ def add_village(commune: Commune, name: str) -> Village:
 
 # Settings an admin or clerk changes on the settings page; the audit trail keeps old → new.
 SETTINGS = ("place_name", "hotline", "chairman_name", "vice_chairman_name", "retention_days",
-            "checkin_merge_minutes")
+            "checkin_merge_minutes", "default_closing_time")
 
 
 def update_settings(commune: Commune, user, **values) -> dict:

@@ -20,10 +20,8 @@ from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSo
                              VenueCategory, VenueStatus)
 from registry.timeutil import local_day_bounds_utc, local_today, to_local
 
-SOURCES = tuple(CheckinSource)
-# Declarations not made digitally by the visitor: a paper slip, or staff typing it for them.
-NON_DIGITAL_SOURCES = (CheckinSource.PAPER, CheckinSource.ON_BEHALF)
-NOT_DIGITAL = "not_digital"  # the drill-down filter for both of them
+from registry.services.figures import (NON_DIGITAL_SOURCES, SOURCE_GROUPS, SOURCES,
+                                      source_figures)
 
 
 @dataclass
@@ -48,6 +46,11 @@ class CategoryRow:
         """Paper and on-behalf check-ins."""
         return sum(self.by_source[s.value] for s in NON_DIGITAL_SOURCES)
 
+    @property
+    def figures(self) -> dict:
+        """The reported figures of the row (`source_figures`)."""
+        return source_figures(self.by_source)
+
 
 @dataclass
 class Dashboard:
@@ -66,6 +69,11 @@ class Dashboard:
         if not self.total.checkins:
             return None
         return self.total.non_digital / self.total.checkins
+
+    @property
+    def figures(self) -> dict:
+        """The reported figures of the whole commune (`source_figures`)."""
+        return self.total.figures
 
 
 def period_bounds_utc(start_day: date, end_day: date) -> tuple[datetime, datetime]:
@@ -275,8 +283,8 @@ def checkins_behind(commune_id: int, start_day: date, end_day: date,
     if category_id:
         stmt = stmt.where(Checkin.venue_id.in_(
             select(Venue.id).where(Venue.category_id == category_id)))
-    if source == NOT_DIGITAL:
-        stmt = stmt.where(Checkin.source.in_(NON_DIGITAL_SOURCES))
+    if source in SOURCE_GROUPS:
+        stmt = stmt.where(Checkin.source.in_(SOURCE_GROUPS[source]))
     elif source:
         stmt = stmt.where(Checkin.source == CheckinSource(source))
     return stmt.order_by(Checkin.checked_in_at.desc(), Checkin.id.desc())
@@ -291,8 +299,8 @@ def purged_count(commune_id: int, start_day: date, end_day: date,
     if category_id:
         stmt = stmt.where(CheckinDailyCount.venue_id.in_(
             select(Venue.id).where(Venue.category_id == category_id)))
-    if source == NOT_DIGITAL:
-        stmt = stmt.where(CheckinDailyCount.source.in_(NON_DIGITAL_SOURCES))
+    if source in SOURCE_GROUPS:
+        stmt = stmt.where(CheckinDailyCount.source.in_(SOURCE_GROUPS[source]))
     elif source:
         stmt = stmt.where(CheckinDailyCount.source == CheckinSource(source))
     return int(db.session.scalar(stmt) or 0)

@@ -4,9 +4,12 @@ template's sample row left out; written all or nothing; the upload kept between 
 and the confirmation, and a receipt so that one preview is never imported twice."""
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -36,6 +39,8 @@ class ImportRow:
     existing_label: str = ""
     # The template's own sample row: shown as such in the preview, never imported.
     is_sample: bool = False
+    # Cells the preview shows composed from others (a household: number · relation).
+    shown: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -122,17 +127,49 @@ def header_index(header: list[str], columns, required, aliases: dict | None = No
 # --- the upload between preview and confirmation ---------------------------------------
 
 
+# A previewed file waits this long for its confirmation; then it is deleted (it holds personal
+# data: residents' names, managers' phones).
+STASH_KEEP = timedelta(hours=2)
+
+
 def _upload_dir() -> Path:
+    """instance/uploads, a folder only the registry's own user can open."""
     path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o777 != 0o700:
+        path.chmod(0o700)
     return path
 
 
+def _expired(path: Path, now: float) -> bool:
+    """Whether a stashed file is older than STASH_KEEP (or gone)."""
+    try:
+        return path.stat().st_mtime < now - STASH_KEEP.total_seconds()
+    except FileNotFoundError:
+        return True
+
+
+def delete_old_uploads(now: float | None = None) -> int:
+    """Delete previewed files older than STASH_KEEP; returns how many."""
+    now = time.time() if now is None else now
+    deleted = 0
+    for path in _upload_dir().iterdir():
+        if path.is_file() and _expired(path, now):
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
 def stash_upload(kind: str, user_id: int, filename: str, data: bytes) -> str:
-    """Keep a previewed file for its user; returns the token the confirm form posts back."""
+    """Keep a previewed file for its user (readable by the registry's user only); returns the
+    token the confirm form posts back."""
+    delete_old_uploads()
     token = secrets.token_urlsafe(16)
     suffix = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
-    (_upload_dir() / f"{kind}-{user_id}-{token}{suffix}").write_bytes(data)
+    path = _upload_dir() / f"{kind}-{user_id}-{token}{suffix}"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
     return token
 
 
@@ -141,7 +178,12 @@ def stashed_upload(kind: str, user_id: int, token: str) -> Path | None:
     if not _TOKEN.match(token or ""):
         return None
     matches = sorted(_upload_dir().glob(f"{kind}-{user_id}-{token}.*"))
-    return matches[0] if matches else None
+    if not matches:
+        return None
+    if _expired(matches[0], time.time()):
+        matches[0].unlink(missing_ok=True)
+        return None
+    return matches[0]
 
 
 # --- one import per preview -------------------------------------------------------------

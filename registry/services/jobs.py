@@ -14,9 +14,10 @@ the last part calls `merge(ctx, params, part_paths) -> (path, download_name)`.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -25,7 +26,7 @@ from sqlalchemy import func, select, update
 
 from registry import signals
 from registry.extensions import db
-from registry.models import Job, JobStatus
+from registry.models import Commune, Job, JobStatus
 from registry.timeutil import utcnow
 from registry.transactions import commit_early
 
@@ -34,8 +35,11 @@ from registry.transactions import commit_early
 HEARTBEAT_SECONDS = 10
 STALE_AFTER = timedelta(seconds=120)
 HARD_STALE_AFTER = timedelta(minutes=30)
-# Finished files hold personal data (cards carry names): they are deleted after this long.
+# Job files hold personal data (cards carry names and photos' places, posters a venue's
+# manager): a finished or failed job's folder is deleted after this long, and never later than
+# the commune's retention period. Only the job's owner can read them (folders 0700, files 0600).
 KEEP_FILES_FOR = timedelta(days=7)
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 
 class JobError(Exception):
@@ -88,12 +92,29 @@ class JobContext:
         update_job(self.job_id, **values)
 
 
-def jobs_dir(app: Flask | None = None) -> Path:
-    """instance/jobs: one folder per job holding its parts and its finished file."""
-    app = app or current_app
-    path = Path(app.instance_path) / "jobs"
-    path.mkdir(parents=True, exist_ok=True)
+def private_dir(path: Path) -> Path:
+    """Make `path` (and its parents) a folder only the registry's own user can open."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    if path.stat().st_mode & 0o777 != PRIVATE_DIR:
+        path.chmod(PRIVATE_DIR)
     return path
+
+
+def make_private(path: Path) -> None:
+    """A file only the registry's own user can read (as backups are)."""
+    if path.is_file():
+        os.chmod(path, PRIVATE_FILE)
+
+
+def jobs_dir(app: Flask | None = None) -> Path:
+    """instance/jobs: one private folder per job holding its parts and its finished file."""
+    app = app or current_app
+    return private_dir(Path(app.instance_path) / "jobs")
+
+
+def job_workdir(job_id: int) -> Path:
+    """The private folder of one job."""
+    return private_dir(jobs_dir() / str(job_id))
 
 
 def job_file(job: Job) -> Path | None:
@@ -159,17 +180,46 @@ def expire_stale_jobs(commune_id: int | None = None) -> int:
     return failed
 
 
-def delete_job_files(job: Job) -> None:
+def delete_job_files(job: Job | int) -> None:
     """Remove a job's folder (its parts and finished file)."""
-    shutil.rmtree(jobs_dir() / str(job.id), ignore_errors=True)
+    job_id = job if isinstance(job, int) else job.id
+    shutil.rmtree(jobs_dir() / str(job_id), ignore_errors=True)
 
 
-def delete_old_job_files() -> int:
-    """Delete the files of jobs finished more than KEEP_FILES_FOR ago; returns how many."""
-    old = db.session.scalars(select(Job).where(Job.finished_at < utcnow() - KEEP_FILES_FOR,
-                                               Job.result_path.is_not(None))).all()
-    for job in old:
-        delete_job_files(job)
-        job.result_path = None
+def keep_period(commune: Commune | None) -> timedelta:
+    """How long a finished job's files are kept: KEEP_FILES_FOR, shortened to the commune's
+    retention period when that is shorter."""
+    if commune is None or not commune.retention_days:
+        return KEEP_FILES_FOR
+    return min(KEEP_FILES_FOR, timedelta(days=commune.retention_days))
+
+
+def delete_old_job_files(now: datetime | None = None) -> int:
+    """Delete the folders of jobs finished (done or failed) longer ago than their keep period,
+    and folders no job owns; returns how many folders went.
+
+    Walks the folders on disk rather than the jobs table, so a part file a failed job left
+    behind, or the folder of a job whose row is gone, is found too.
+    """
+    now = now or utcnow()
+    folders = {int(p.name): p for p in jobs_dir().iterdir() if p.is_dir() and p.name.isdigit()}
+    if not folders:
+        return 0
+    jobs = {job.id: job for job in db.session.scalars(select(Job).where(
+        Job.id.in_(list(folders))))}
+    communes = {c.id: c for c in db.session.scalars(select(Commune).where(
+        Commune.id.in_({j.commune_id for j in jobs.values()})))}
+    deleted = 0
+    for job_id, folder in folders.items():
+        job = jobs.get(job_id)
+        if job is not None:
+            if not job.is_finished:
+                continue  # still running or queued: the stale check fails it first
+            if (job.finished_at or job.created_at) > now - keep_period(
+                    communes.get(job.commune_id)):
+                continue
+            job.result_path = None
+        shutil.rmtree(folder, ignore_errors=True)
+        deleted += 1
     db.session.flush()
-    return len(old)
+    return deleted

@@ -15,7 +15,7 @@ from registry.timeutil import utcnow
 
 # Fields of a venue a clerk edits; the audit trail records old → new for each.
 EDITABLE_FIELDS = ("name", "category_id", "address", "village_id", "manager_name",
-                   "manager_phone", "notes")
+                   "manager_phone", "notes", "closing_time", "default_stay_minutes")
 
 
 @dataclass

@@ -1,31 +1,42 @@
 """Check-ins as visitors and venues see them: the public page behind a poster's QR (declare,
-check in with one tap, check out), and a venue's own visitors of today."""
+also for household members who came along, check in with one tap, check out), and a venue's own
+visitors of today."""
 from __future__ import annotations
 
 import secrets
+
+from datetime import timedelta
 
 from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect,
                    render_template, request, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from registry import signals
 from registry.demo.checkins import seed_self_scans
+from flask_limiter.util import get_remote_address
+
 from registry.extensions import csrf, db, limiter
 from registry.formatting import phone_national
 from registry.forms import ActionForm
+from registry.forms.checkins import answer_all_no, companion_form
 from registry.forms.declarations import declaration_form
 from registry.forms.validators import entry_warnings
-from registry.models import Role, Venue
+from registry.models import Checkin, CheckinSource, Role, Venue
 from registry.security import roles_required
 from registry.services.audit import record_event
-from registry.services.checkins import (check_out, daily_counts, declaration_from_checkin,
-                                        device_hash, open_phone_visit, previous_checkin,
-                                        repeat_answers, self_scan, todays_checkins)
+from registry.services.checkins import (OPEN_VISIT_HOURS, companions_of, daily_counts,
+                                        declaration_from_checkin, device_hash, open_phone_visit,
+                                        phone_household, previous_checkin,
+                                        record_companion_visit, repeat_answers, self_scan,
+                                        todays_checkins)
+from registry.services.checkout import check_out_with_household
 from registry.services.declarations import active_questions
 from registry.services.posters import TokenState, resolve_token
-from registry.timeutil import local_today
+from registry.text import fold
+from registry.timeutil import local_today, utcnow
 
 bp = Blueprint("checkins", __name__)
 # The forms check their CSRF token themselves (BaseForm), so that an expired token (a phone that
@@ -37,12 +48,47 @@ DEVICE_COOKIE_DAYS = 365
 
 
 def public_rate_limit() -> str:
-    """The configured limit of the public endpoints, per client address."""
+    """The configured limit of the public endpoints, per phone (per address without cookie)."""
     return current_app.config["PUBLIC_RATE_LIMIT"]
 
 
-# One budget for all public endpoints together, so a script cannot spread over them.
-public_limit = limiter.shared_limit(public_rate_limit, scope="public_checkin")
+def _phone_key() -> str:
+    """A phone: its address and its cookie. Phones in one queue behind one carrier address
+    (carrier-grade NAT) each have their own cookie from their first page, so each has its own
+    budget; a request without a cookie counts against its address."""
+    dev_hash = device_hash(request.cookies.get(DEVICE_COOKIE))
+    address = get_remote_address()
+    return f"{address}|{dev_hash[:20]}" if dev_hash else address
+
+
+def _token_key() -> str:
+    """A check-in point, by the token in the URL."""
+    return (request.view_args or {}).get("token", "")[:64]
+
+
+# Three budgets for all public endpoints together (a script cannot spread over them): each phone
+# (PUBLIC_RATE_LIMIT), each address with all the phones behind it (PUBLIC_ADDRESS_RATE_LIMIT,
+# generous: a carrier address may carry a venue's whole queue), and each check-in point whatever
+# the addresses (PUBLIC_TOKEN_RATE_LIMIT: no poster takes more than a busy gate does).
+def _counts_for_the_phone(response) -> bool:
+    """A phone's first page, which hands it its cookie, counts for its address only: phones of a
+    queue on one carrier address would otherwise share that address's budget for their first
+    page. Any other answer counts (a client refusing cookies is counted by address)."""
+    had_cookie = device_hash(request.cookies.get(DEVICE_COOKIE)) is not None
+    return had_cookie or DEVICE_COOKIE not in response.headers.get("Set-Cookie", "")
+
+
+phone_limit = limiter.shared_limit(public_rate_limit, scope="public_checkin",
+                                   key_func=_phone_key, deduct_when=_counts_for_the_phone)
+address_limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_ADDRESS_RATE_LIMIT"],
+                                     scope="public_checkin_address")
+token_limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_TOKEN_RATE_LIMIT"],
+                                   scope="public_checkin_token", key_func=_token_key)
+
+
+def public_limit(view):
+    """The public endpoints' three budgets (see above)."""
+    return phone_limit(address_limit(token_limit(view)))
 
 
 def _unavailable(resolved, state: str, status: int):
@@ -90,6 +136,9 @@ def page(token: str):
     if refusal:
         return refusal
     cookie, dev_hash = _current_device()
+    # A phone gets its cookie with the first page, before it posts anything: a double tap of
+    # the first declaration then carries one cookie twice, and merges (record_visit).
+    cookie = cookie or secrets.token_urlsafe(32)
     questions = active_questions(commune.id)
     previous = previous_checkin(commune.id, dev_hash)
     wants_form = request.args.get("edit") == "1" or request.args.get("new") == "1"
@@ -97,27 +146,112 @@ def page(token: str):
         visit = open_phone_visit(point, dev_hash)
         if visit is not None:
             return render_template("checkins/done.html", point=point, venue=venue,
-                                   commune=commune, visit=visit, action_form=ActionForm())
+                                   commune=commune, visit=visit, action_form=ActionForm(),
+                                   companions=companions_of(visit))
+        left = _left_visit(point, dev_hash) if request.args.get("left") == "1" else None
+        if left is not None:
+            return render_template("checkins/left.html", point=point, venue=venue,
+                                   commune=commune, visit=left, companions=companions_of(left))
         if previous is not None and repeat_answers(previous, questions) is not None:
             return render_template("checkins/quick.html", point=point, venue=venue,
                                    commune=commune, previous=previous,
+                                   household=len(phone_household(commune.id, dev_hash)) > 1,
                                    action_form=ActionForm())
-    form = declaration_form(questions, locale=str(get_locale()))
-    if request.method == "GET" and previous is not None and request.args.get("new") != "1":
-        _prefill(form, previous)
-    if form.validate_on_submit():
-        cookie = cookie or secrets.token_urlsafe(32)
-        merged = self_scan(point, form.to_declaration(), device_hash(cookie),
-                           commune.checkin_merge_minutes).merged
-        flash(_("Checked in. Show this screen to the staff if asked.") if not merged else
-              _("You were already checked in here; your details have been updated."), "success")
+    locale = str(get_locale())
+    form = declaration_form(questions, locale=locale)
+    if request.method == "GET":
+        if previous is not None and request.args.get("new") != "1":
+            _prefill(form, previous)
+        # Most visitors live here: the venue's province and commune, to be changed if not.
+        form.province.data = form.province.data or commune.province_name
+        form.ward.data = form.ward.data or commune.name
+    household = _household_forms(commune, dev_hash, questions, locale, form.full_name.data)
+    if request.method == "POST" and request.form.get("all_no"):
+        # "No to all questions": the page comes back with every answer "no", nothing saved.
+        _answer_all_no(request.form["all_no"], form, household)
+        return _with_device_cookie(make_response(render_template(
+            "checkins/form.html", point=point, venue=venue, commune=commune, form=form,
+            previous=previous, household=household, expired=False, shortcut=True)), cookie)
+    if form.validate_on_submit() and _companions_valid(form, household):
+        recorded = self_scan(point, form.to_declaration(), device_hash(cookie),
+                             commune.checkin_merge_minutes)
+        count = _record_companions(point, commune, recorded.checkin, household,
+                                   device_hash(cookie))
+        if recorded.merged:
+            message = _("You were already checked in here; your details have been updated.")
+        elif count:
+            message = _("Checked in, with %(count)s household members. Show this screen to the "
+                        "staff if asked.", count=count)
+        else:
+            message = _("Checked in. Show this screen to the staff if asked.")
+        flash(message, "success")
         for warning in entry_warnings(form.phone, form.id_number.data, form.birth_year.data,
                                       form.sex.data):
             flash(warning, "warning")
         return _with_device_cookie(redirect(url_for("checkins.page", token=token)), cookie)
     expired = request.method == "POST" and _csrf_failed(form)
-    return render_template("checkins/form.html", point=point, venue=venue, commune=commune,
-                           form=form, previous=previous, expired=expired)
+    return _with_device_cookie(make_response(render_template(
+        "checkins/form.html", point=point, venue=venue, commune=commune, form=form,
+        previous=previous, household=household, expired=expired)), cookie)
+
+
+def _left_visit(point, dev_hash: str | None) -> Checkin | None:
+    """This phone's visit at `point` checked out in the last hours (the page after leaving)."""
+    if not dev_hash:
+        return None
+    return db.session.scalars(
+        select(Checkin).where(Checkin.point_id == point.id, Checkin.device_hash == dev_hash,
+                              Checkin.companion_of_id.is_(None),
+                              Checkin.checked_out_at.is_not(None),
+                              Checkin.checked_in_at >= utcnow()
+                              - timedelta(hours=OPEN_VISIT_HOURS))
+        .order_by(Checkin.checked_out_at.desc(), Checkin.id.desc()).limit(1)).first()
+
+
+def _household_forms(commune, dev_hash, questions, locale, declarant: str | None) -> list:
+    """(person's last visit, their answers form, ticked) for each other person this phone
+    declared for before: "I am also declaring for …" (never the declarant themselves)."""
+    formdata = request.form if request.method == "POST" else None
+    ticked = set(request.form.getlist("with")) if request.method == "POST" else set()
+    return [(person, companion_form(questions, person.id, locale=locale, formdata=formdata),
+             str(person.id) in ticked) for person in phone_household(commune.id, dev_hash)
+            if person.search_name != fold(declarant or "")]
+
+
+def _answer_all_no(target: str, form, household) -> None:
+    """The shortcut of one declaration ("self") or one household member ("w<id>")."""
+    if target == "self":
+        answer_all_no(form)
+        return
+    for index, (person, member_form, _ticked) in enumerate(household):
+        if target == f"w{person.id}":
+            answer_all_no(member_form)
+            household[index] = (person, member_form, True)  # answering for them ticks them
+
+
+def _companions_valid(form, household) -> bool:
+    """Each ticked member answered every question."""
+    ok = True
+    for _person, member_form, ticked in household:
+        if ticked:
+            ok = member_form.validate() and ok
+    return ok
+
+
+def _record_companions(point, commune, main: Checkin, household, dev_hash) -> int:
+    """Each ticked household member's own visit, with their own declaration, linked to the
+    declarant's."""
+    count = 0
+    for person, member_form, ticked in household:
+        if not ticked:
+            continue
+        declaration = declaration_from_checkin(person)
+        declaration.answers = member_form.answers()
+        record_companion_visit(point, CheckinSource.SELF_SCAN, declaration, main,
+                               merge_minutes=commune.checkin_merge_minutes,
+                               device_hash=dev_hash)
+        count += 1
+    return count
 
 
 def _csrf_failed(form) -> bool:
@@ -180,9 +314,9 @@ def checkout(token: str):
     if visit is None:
         flash(_("There is no open visit to check out from on this phone."), "warning")
         return redirect(url_for("checkins.page", token=token))
-    check_out(visit)
+    check_out_with_household(visit)
     flash(_("Checked out. Thank you, and goodbye."), "success")
-    return make_response(redirect(url_for("checkins.page", token=token)))
+    return make_response(redirect(url_for("checkins.page", token=token, left=1)))
 
 
 # --- a venue's own visitors --------------------------------------------------------------

@@ -11,15 +11,18 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.formatting import phone_national
-from registry.forms.dashboard import PeriodForm
+from registry.forms.dashboard import PeriodForm, read_period
 from registry.models import CheckinSource, Role, VenueCategory
 from registry.security import roles_required
 from registry.services.audit import record_event
-from registry.services.dashboard import (NOT_DIGITAL, SOURCE_COLOURS, SOURCES, chart_geometry,
-                                         checkins_behind, compute_dashboard, idle_venues,
-                                         purged_count, venues_behind)
+from registry.services.coverage import LIST_KEYS, LIST_TITLES, compute_coverage
+from registry.services.dashboard import (SOURCE_COLOURS, chart_geometry, checkins_behind,
+                                         compute_dashboard, idle_venues, purged_count,
+                                         venues_behind)
+from registry.services.figures import (NO_SMARTPHONE, NOT_DIGITAL, PRESET_LABELS,
+                                       SOURCE_GROUPS, SOURCES, THROUGH_QR, figure_definitions,
+                                       period_presets)
 from registry.spreadsheets import write_xlsx
-from registry.timeutil import local_today
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -28,22 +31,18 @@ CHECKINS_PER_PAGE = 50
 
 
 def source_labels() -> dict[str, str]:
-    """The four sources in words, and the drill-down of both non-digital ones."""
+    """The four sources in words, and the drill-downs of the reported groups of them."""
     return {**{s.value: s.label for s in CheckinSource},
-            NOT_DIGITAL: _("Not digital (paper, on behalf)")}
+            NOT_DIGITAL: _("Not digital (paper, on behalf)"),
+            THROUGH_QR: _("Through QR (self-scan, card scan)"),
+            NO_SMARTPHONE: _("Without a smartphone (card scan, paper, on behalf)")}
 
 
 def _period() -> tuple[PeriodForm, date, date, int]:
-    """The period from the query string; the current month so far when absent or invalid."""
-    today = local_today()
+    """The period from the query string; the last 30 days when absent or invalid."""
     form = PeriodForm(request.args)
-    if "start" not in request.args and "end" not in request.args:
-        form.start.data, form.end.data = today.replace(day=1), today
-        form.days.data = form.days.data or 7
-        return form, today.replace(day=1), today, 7
-    if form.validate():
-        return form, form.start.data, form.end.data, form.days.data or 7
-    return form, today.replace(day=1), today, 7
+    start, end, days = read_period(form, request.args)
+    return form, start, end, days
 
 
 def _category_id() -> int | None:
@@ -68,10 +67,14 @@ def index():
         # The list names the person responsible and their phone: personal data shown.
         record_event("view", object_type="dashboard_idle_venues", details={
             "days": days, "venues": len(idle)})
+    coverage = compute_coverage(current_user.commune_id, start, end)
     return render_template(
         "dashboard/index.html", form=form, board=board, idle=idle, days=days,
         chart=chart_geometry(board.daily), colours=SOURCE_COLOURS, sources=SOURCES,
-        labels=source_labels(), period={"start": start.isoformat(), "end": end.isoformat()})
+        labels=source_labels(), period={"start": start.isoformat(), "end": end.isoformat()},
+        figures=board.figures, definitions=figure_definitions(), lists=LIST_KEYS,
+        list_titles=LIST_TITLES, list_counts=coverage.counts, presets=period_presets(),
+        preset_labels=PRESET_LABELS)
 
 
 @bp.get("/venues")
@@ -101,7 +104,7 @@ def checkins():
     """The check-ins behind a figure (personal data: the view is logged)."""
     form, start, end, _days = _period()
     source = request.args.get("source") or None
-    if source is not None and source not in {s.value for s in CheckinSource} | {NOT_DIGITAL}:
+    if source is not None and source not in {s.value for s in CheckinSource} | set(SOURCE_GROUPS):
         abort(404)
     category_id = _category_id()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
@@ -120,6 +123,11 @@ def checkins():
         category=db.session.get(VenueCategory, category_id) if category_id else None)
 
 
+def _blank(value):
+    """A share for a spreadsheet cell: empty when there is nothing to divide."""
+    return "" if value is None else value
+
+
 def dashboard_tables(table: str, start: date, end: date, days: int):
     """(sheet title, header, rows) of one dashboard table for the .xlsx export."""
     labels = source_labels()
@@ -127,19 +135,26 @@ def dashboard_tables(table: str, start: date, end: date, days: int):
         board = compute_dashboard(current_user.commune_id, start, end)
         header = [_("Category"), _("Venues registered"), _("Check-in points"),
                   _("Points with a poster printed"), _("Venues with check-ins")]
-        header += [labels[s.value] for s in SOURCES] + [_("Check-ins"), _("Not digital")]
+        header += [labels[s.value] for s in SOURCES] + [
+            _("Check-ins"), _("Through QR"), _("QR share (%)"), _("Not through a smartphone"),
+            _("Not through a smartphone (%)")]
         rows = []
         for row in board.rows + [board.total]:
+            f = row.figures
             rows.append([row.name or _("Total"), row.venues, row.points, row.posters, row.active]
                         + [row.by_source[s.value] for s in SOURCES]
-                        + [row.checkins, row.non_digital])
+                        + [row.checkins, f["through_qr"], _blank(f["qr_share"]),
+                           f["without_smartphone"], _blank(f["without_smartphone_share"])])
         return _("By category"), header, rows
     if table == "figures":
         board = compute_dashboard(current_user.commune_id, start, end)
-        share = board.non_digital_share
-        rows = [[_("Check-ins"), board.total.checkins],
-                [_("Share of declarations not digital (%)"),
-                 round(share * 100, 1) if share is not None else ""]]
+        f = board.figures
+        rows = [[_("Check-ins"), f["total"]],
+                [_("Through QR"), f["through_qr"]],
+                [_("QR share (%)"), _blank(f["qr_share"])],
+                [_("Not through a smartphone"), f["without_smartphone"]],
+                [_("Not through a smartphone (%)"), _blank(f["without_smartphone_share"])],
+                [labels["paper"], f["paper"]], [labels["on_behalf"], f["on_behalf"]]]
         rows += [[r["label"], r["value"]] for r in board.extra]
         return _("Figures"), [_("Figure"), _("Value")], rows
     if table == "daily":

@@ -10,7 +10,9 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry import spreadsheets
 from registry.extensions import db
+from registry.formatting import number
 from registry.services.imports import (ImportOutcome, ImportResult, claim_preview, receipt_for,
                                        stash_upload, stashed_upload)
 from registry.spreadsheets import SpreadsheetError, read_rows
@@ -18,6 +20,30 @@ from registry.timeutil import to_local
 from registry.transactions import retry_on_unique_clash
 
 Parser = Callable[[int, list[list[str]]], ImportResult]
+
+
+def refusal_message(error: SpreadsheetError) -> str:
+    """Why a file was refused, in words, with the limit it went past."""
+    reason, line = error.reason, error.line
+    if reason == "too_large":
+        return _("This file expands to more than %(mb)s MB when opened, far more than a "
+                 "commune's spreadsheet: it may be damaged or made to overload the server. "
+                 "Copy the data into a new .xlsx or .csv file and try again.",
+                 mb=number(spreadsheets.MAX_ARCHIVE_BYTES // (1024 * 1024)))
+    if reason == "too_many_rows":
+        return _("The file has more than %(rows)s rows. Split it into several files.",
+                 rows=number(spreadsheets.MAX_ROWS))
+    if reason == "too_many_columns":
+        return _("Row %(line)s has more than %(columns)s columns. Use the columns of the "
+                 "template.", line=line, columns=spreadsheets.MAX_COLUMNS)
+    if reason == "cell_too_long":
+        return _("Row %(line)s has a cell longer than %(chars)s characters.", line=line,
+                 chars=number(spreadsheets.MAX_CELL_CHARS))
+    if reason == "line_too_long":
+        return _("Line %(line)s of the file is longer than %(chars)s characters.", line=line,
+                 chars=number(spreadsheets.MAX_LINE_CHARS))
+    return _("This file cannot be read as a spreadsheet. Save it as .xlsx or .csv (UTF-8) and "
+             "try again.")
 
 
 def preview_upload(form, kind: str, parse: Parser) -> tuple[ImportResult | None, str | None]:
@@ -29,11 +55,11 @@ def preview_upload(form, kind: str, parse: Parser) -> tuple[ImportResult | None,
         return None, None
     upload = form.file.data
     data = upload.read()
+    upload.close()  # a large upload is spooled to a temporary file: let it go now
     try:
         rows = read_rows(upload.filename, data)
-    except SpreadsheetError:
-        form.file.errors.append(_("This file cannot be read as a spreadsheet. Save it as "
-                                  ".xlsx or .csv (UTF-8) and try again."))
+    except SpreadsheetError as error:
+        form.file.errors.append(refusal_message(error))
         return None, None
     result = parse(current_user.commune_id, rows)
     token = stash_upload(kind, current_user.id, upload.filename, data) if result.is_valid \
@@ -75,7 +101,10 @@ def confirm_upload(csrf_form, kind: str, parse: Parser, run_import: Callable[...
         if receipt is not None:
             return receipt, None
         receipt = claim_preview(current_user.commune_id, current_user, kind, token)
-        result = parse(current_user.commune_id, read_rows(path.name, data))
+        try:
+            result = parse(current_user.commune_id, read_rows(path.name, data))
+        except SpreadsheetError:
+            return receipt, False
         if not result.is_valid:
             return receipt, False
         outcome = run_import(current_user.commune_id, current_user, result,

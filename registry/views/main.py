@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from registry.security import safe_next
 from registry.services.users import set_locale
 
 bp = Blueprint("main", __name__)
@@ -26,10 +27,7 @@ def set_language():
     session["lang"] = lang
     if current_user.is_authenticated:
         set_locale(current_user, lang)
-    target = request.form.get("next") or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.get("/healthz")

@@ -19,10 +19,13 @@ from registry.forms.reports import (DirectiveForm, ReportForm, ReturnForm, Signe
 from registry.models import OutgoingDocument, Report, ReportDirective, ReportStatus, Role
 from registry.pdf.reports import draft_report_pdf, render_report_pdf
 from registry.security import get_scoped_or_404, roles_required
-from registry.services.reports.drafting import (ReportStateError, add_directive, create_report,
-                                                default_recipients, remove_directive,
+from registry.services.reports.drafting import (ReportIncomplete, ReportStateError,
+                                                add_directive, create_report,
+                                                default_recipients, missing_sections,
+                                                outdated_sections, redraft, remove_directive,
                                                 report_figures, return_report, submit_report,
                                                 update_report)
+from registry.services.reports.wording import DRAFTED_SECTIONS, GENERIC_SUMMARY
 from registry.services.reports.sign_off import (accept_signed_upload, report_by_token, sign_off,
                                                 verify_pdf)
 from registry.services.reports.signing import SigningError, material_for, store_material
@@ -63,8 +66,35 @@ def _form_fields(form: ReportForm) -> dict:
     """The report fields of a validated form, by name."""
     return {name: getattr(form, name).data for name in (
         "period_start", "period_end", "summary", "introduction", "deployment", "results",
-        "shortcomings", "direction", "proposals", "smartphones", "app_installs", "recipients",
-        "signer_kind")}
+        "shortcomings", "direction", "proposals", "closing", "smartphones", "app_installs",
+        "recipients", "signer_kind")}
+
+
+def section_labels(form: ReportForm | None = None) -> dict[str, str]:
+    """The report's sections in words, as the form labels them."""
+    form = form or ReportForm()
+    return {name: str(getattr(form, name).label.text) for name in DRAFTED_SECTIONS}
+
+
+def _figures_of(report: Report) -> dict:
+    """The figures a page shows: frozen once submitted or signed, computed now for a draft."""
+    if report.figures and not report.is_editable:
+        return report.figures
+    return report_figures(report)
+
+
+def _detail(report: Report, status: int = 200, **forms):
+    """The report page with its forms (those given replace the empty ones)."""
+    figures = _figures_of(report)
+    editable = report.is_editable
+    context = {"directive_form": DirectiveForm(), "return_form": ReturnForm(),
+               "upload_form": SignedUploadForm(), **forms}
+    return render_template(
+        "reports/detail.html", report=report, figures=figures,
+        outdated=outdated_sections(report, figures) if editable else {},
+        missing=missing_sections(report) if editable else [],
+        labels=section_labels(), can_write=current_user.has_role(*WRITERS),
+        can_sign=current_user.has_role(*SIGNERS), **context), status
 
 
 @bp.get("/reports/register")
@@ -94,8 +124,8 @@ def create():
         first = local_today().replace(day=1)
         form.period_end.data = first - timedelta(days=1)
         form.period_start.data = form.period_end.data.replace(day=1)
-        form.summary.data = ("Tình hình triển khai quét mã QR và khai báo khi ra, vào "
-                             "các địa điểm trên địa bàn xã")
+        # The registry adds the period to it and pre-writes the sections from the figures.
+        form.summary.data = GENERIC_SUMMARY
         form.recipients.data = default_recipients(commune)
     if form.validate_on_submit():
         report = create_report(commune, current_user, **_form_fields(form))
@@ -126,13 +156,28 @@ def edit(report_id: int):
 @roles_required(*VIEWERS)
 def detail(report_id: int):
     """A report: status, figures (live for a draft, frozen once signed), actions."""
+    return _detail(_report(report_id))
+
+
+@bp.post("/reports/<int:report_id>/redraft")
+@roles_required(*WRITERS)
+def redraft_view(report_id: int):
+    """Rewrite the sections the clerk did not touch from today's figures (and the one named in
+    the form, even if touched)."""
     report = _report(report_id)
-    figures = report.figures if report.is_signed else report_figures(report)
-    return render_template(
-        "reports/detail.html", report=report, figures=figures,
-        directive_form=DirectiveForm(), return_form=ReturnForm(),
-        upload_form=SignedUploadForm(),
-        can_write=current_user.has_role(*WRITERS), can_sign=current_user.has_role(*SIGNERS))
+    section = request.form.get("section", "")
+    if section and section not in DRAFTED_SECTIONS:
+        abort(400)
+    try:
+        rewritten = redraft(report, current_user, (section,) if section else ())
+    except ReportStateError:
+        _state_error()
+        return redirect(url_for("reports.detail", report_id=report.id))
+    labels = section_labels()
+    flash(_("Rewritten from today's figures: %(sections)s.",
+            sections=", ".join(labels[n] for n in rewritten)) if rewritten
+          else _("The text already matches today's figures."), "success")
+    return redirect(url_for("reports.detail", report_id=report.id))
 
 
 @bp.post("/reports/<int:report_id>/directives")
@@ -149,11 +194,7 @@ def add_directive_view(report_id: int):
         flash(_("Directive added."), "success")
         return redirect(url_for("reports.detail", report_id=report.id) + "#directives")
     else:
-        figures = report_figures(report)
-        return render_template(
-            "reports/detail.html", report=report, figures=figures,
-            directive_form=form, return_form=ReturnForm(), upload_form=SignedUploadForm(),
-            can_write=True, can_sign=False), 400
+        return _detail(report, 400, directive_form=form)
     return redirect(url_for("reports.detail", report_id=report.id))
 
 
@@ -184,6 +225,11 @@ def submit(report_id: int):
     except ReportStateError:
         _state_error()
         return redirect(url_for("reports.detail", report_id=report.id))
+    except ReportIncomplete as exc:
+        labels = section_labels()
+        flash(_("The report cannot be submitted: write the section(s) %(sections)s first.",
+                sections=", ".join(labels[n] for n in exc.missing)), "danger")
+        return redirect(url_for("reports.detail", report_id=report.id))
     flash(_("Report submitted to the chairman."), "success")
     return redirect(url_for("reports.detail", report_id=report.id))
 
@@ -198,10 +244,7 @@ def return_view(report_id: int):
         _state_error()
         return redirect(url_for("reports.detail", report_id=report.id))
     if not form.validate_on_submit():
-        return render_template(
-            "reports/detail.html", report=report, figures=report_figures(report),
-            directive_form=DirectiveForm(), return_form=form,
-            upload_form=SignedUploadForm(), can_write=False, can_sign=True), 400
+        return _detail(report, 400, return_form=form)
     return_report(report, current_user, form.comment.data)
     flash(_("Report returned to the clerk."), "success")
     return redirect(url_for("reports.detail", report_id=report.id))
@@ -289,11 +332,7 @@ def upload_signed(report_id: int):
         form.file.errors.append(
             _("This file is not the issued PDF with an intact signature added; it was not "
               "stored."))
-    return render_template(
-        "reports/detail.html", report=report, figures=report.figures,
-        directive_form=DirectiveForm(), return_form=ReturnForm(), upload_form=form,
-        can_write=current_user.has_role(*WRITERS),
-        can_sign=current_user.has_role(*SIGNERS)), 400
+    return _detail(report, 400, upload_form=form)
 
 
 @bp.route("/reports/signing", methods=["GET", "POST"])

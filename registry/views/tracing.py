@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 from registry import signals
 from registry.demo.tracing import seed_tracing
 from registry.extensions import db
+from registry.forms import ActionForm
 from registry.forms.tracing import CaseForm, ContactForm, PersonSearchForm, VenueSearchForm
 from registry.models import CaseContact, CaseHold, CaseStatus, CheckinPoint, Commune, FollowUp
 from registry.models import Role, TracingCase
@@ -23,7 +24,7 @@ from registry.pdf.f1_list import render_f1_list
 from registry.security import get_scoped_or_404, roles_required
 from registry.services.audit import record_event
 from registry.services.privacy import mask_id_number
-from registry.services.tracing import cases, search
+from registry.services.tracing import cases, notices, search
 from registry.spreadsheets import write_xlsx
 from registry.timeutil import local_to_utc, local_today
 from registry.views.confirm import ask_first, confirmed
@@ -87,8 +88,12 @@ def case_detail(case_id: int):
     """A case: its F1 contacts with their follow-up, and the searches run for it."""
     case = _case_or_404(case_id)
     record_event("view", case, reason=_reason(case), details={"contacts": len(case.contacts)})
+    waiting = notices.unreached(case)
     return render_template("tracing/case_detail.html", case=case,
-                           contact_form=ContactForm(), follow_ups=FollowUp)
+                           contact_form=ContactForm(), follow_ups=FollowUp,
+                           action_form=ActionForm(), unreached_ids={c.id for c in waiting},
+                           unreached_with_phone=sum(
+                               1 for c in waiting if notices.sms_phone(c.phone)))
 
 
 @bp.post("/tracing/cases/<int:case_id>/<any(close, reopen):action>")

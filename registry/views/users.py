@@ -11,7 +11,7 @@ from registry.extensions import db
 from registry.forms import ActionForm
 from registry.forms.users import UserForm
 from registry.models import Role, User, Venue
-from registry.security import get_scoped_or_404, roles_required
+from registry.security import get_scoped_or_404, keep_this_session, roles_required
 from registry.services.users import UsernameTaken, create_user, set_user_active, update_user
 
 bp = Blueprint("users", __name__, url_prefix="/admin")
@@ -73,6 +73,8 @@ def edit(user_id: int):
             update_user(user, current_user, full_name=form.full_name.data, role=form.role.data,
                         venue_id=form.venue_id.data, locale=form.locale.data,
                         password=form.password.data or None)
+            if form.password.data and user.id == current_user.id:
+                keep_this_session(user)  # a new password ends the other sessions, not this one
             flash(_("Changes saved."), "success")
             return redirect(url_for("users.index"))
     return render_template("users/form.html", form=form, user=user)

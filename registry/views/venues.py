@@ -19,6 +19,7 @@ from registry.forms.venues import (CategoryForm, VenueForm, VenueImportForm, Ven
                                    preview_columns, venue_filter_from_args)
 from registry.models import AuditEvent, Role, Venue, VenueStatus
 from registry.security import get_scoped_or_404, roles_required
+from registry.services.audit import record_event
 from registry.services.imports import ImportOutcome
 from registry.services.communes import villages_for
 from registry.services.venues import (CategoryExists, VenueFilter, add_category, categories_for,
@@ -73,7 +74,9 @@ def create():
             current_user.commune_id, current_user, point_names=form.point_names(),
             name=form.name.data, category_id=form.category_id.data, address=form.address.data,
             village_id=form.village_id.data, manager_name=form.manager_name.data,
-            manager_phone=form.manager_phone.data, notes=form.notes.data)
+            manager_phone=form.manager_phone.data, notes=form.notes.data,
+            closing_time=form.closing_time.data,
+            default_stay_minutes=form.default_stay_minutes.data)
         flash(_("Venue \"%(name)s\" registered.", name=venue.name), "success")
         _flash_warnings(form)
         return redirect(url_for("venues.detail", venue_id=venue.id))
@@ -108,7 +111,9 @@ def edit(venue_id: int):
             venue, current_user, point_names=form.point_names(), name=form.name.data,
             category_id=form.category_id.data, address=form.address.data,
             village_id=form.village_id.data, manager_name=form.manager_name.data,
-            manager_phone=form.manager_phone.data, notes=form.notes.data)
+            manager_phone=form.manager_phone.data, notes=form.notes.data,
+            closing_time=form.closing_time.data,
+            default_stay_minutes=form.default_stay_minutes.data)
         flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
         _flash_warnings(form)
         return redirect(url_for("venues.detail", venue_id=venue.id))
@@ -155,6 +160,9 @@ def export():
              _("Suspended") if v.is_suspended else _("Active"), v.notes or "")
             for i, v in enumerate(venues, start=1))
     data = write_xlsx(_("Venues"), header, rows)
+    # The list carries the managers' names and phones: personal data, so the export is logged.
+    record_event("export", object_type="venues", details={
+        "format": "xlsx", "rows": len(venues), "query": request.args.get("q") or None})
     return send_file(io.BytesIO(data), as_attachment=True, download_name="dia-diem.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -63,48 +63,71 @@ def signature_box(pdf: bytes, signer_name: str) -> tuple[int, tuple]:
     return index, (x_mid - 90, bottom, x_mid + 90, bottom + 86)
 
 
+def take_register_number(commune_id: int, symbol: str, summary: str, today: date,
+                         **link) -> int:
+    """The next number of the register for `symbol`, written into the register at once with
+    the document it numbers (`report_id=` or `reminder_id=`). The unique (commune, year, symbol,
+    number) refuses a number a concurrent sign-off took: the caller retries
+    (`retry_on_unique_clash`)."""
+    number = next_document_number(commune_id, today.year, symbol)
+    db.session.add(OutgoingDocument(commune_id=commune_id, year=today.year, symbol=symbol,
+                                    number=number, issued_on=today, summary=summary, **link))
+    return number
+
+
+def freeze_document(document, user, pdf: bytes) -> None:
+    """Keep the issued PDF's bytes and SHA-256 and mark the document signed: it is never
+    changed afterwards (a report or a reminder)."""
+    document.pdf = pdf
+    document.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    document.status = ReportStatus.SIGNED
+    document.signed_at = utcnow()
+    document.signed_by_id = user.id
+
+
+def sign_with_commune_certificate(document, pdf: bytes, reason: str) -> None:
+    """A PAdES signature on the issued PDF when the commune has a certificate (kept beside the
+    issued bytes, which stay as they are)."""
+    material = material_for(document.commune_id)
+    if material is None or not material.has_certificate:
+        return
+    page, box = signature_box(pdf, document.signer_name)
+    signed = sign_pdf(pdf, material, page=page, box=box, reason=reason,
+                      location=document.commune.place_name, name=document.signer_name)
+    _store_signed(document, signed, method="server")
+
+
 def sign_off(report: Report, user, render: RenderReport, today: date | None = None) -> Report:
-    """Freeze the report: take the next register number, store the figures, the PDF bytes
-    (made by `render`) and their SHA-256; sign the PDF (PAdES) when the commune has a
-    certificate."""
+    """Freeze the report: take the next register number, store the figures (those the chairman
+    read at submission, when kept), the PDF bytes (made by `render`) and their SHA-256; sign the
+    PDF (PAdES) when the commune has a certificate."""
     if report.status != ReportStatus.SUBMITTED:
         raise ReportStateError(report.status.value)
     today = today or local_today()
-    number = next_document_number(report.commune_id, today.year, REPORT_SYMBOL)
-    db.session.add(OutgoingDocument(commune_id=report.commune_id, year=today.year,
-                                    symbol=REPORT_SYMBOL, number=number, issued_on=today,
-                                    summary=report.summary, report_id=report.id))
+    number = take_register_number(report.commune_id, REPORT_SYMBOL, report.summary, today,
+                                  report_id=report.id)
     report.number, report.symbol, report.issued_on = number, REPORT_SYMBOL, today
     report.verify_token = new_verify_token()
     report.signer_name = signer_name_for(report.commune, report.signer_kind)
-    figures = report_figures(report)
+    figures = report.figures or report_figures(report)
     pdf = render(report, figures, draft=False, issued_on=today)
     report.figures = figures
-    report.pdf = pdf
-    report.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    report.status = ReportStatus.SIGNED
-    report.signed_at = utcnow()
-    report.signed_by_id = user.id
-    material = material_for(report.commune_id)
-    if material is not None and material.has_certificate:
-        page, box = signature_box(pdf, report.signer_name)
-        signed = sign_pdf(pdf, material, page=page, box=box,
-                          reason=f"Ký ban hành Báo cáo số {report.number_text}/{REPORT_SYMBOL}",
-                          location=report.commune.place_name, name=report.signer_name)
-        _store_signed(report, signed, method="server")
+    freeze_document(report, user, pdf)
+    sign_with_commune_certificate(
+        report, pdf, f"Ký ban hành Báo cáo số {report.number_text}/{REPORT_SYMBOL}")
     db.session.flush()
     record_event("sign_off", report, user=user, details={
         "number": f"{report.number_text}/{REPORT_SYMBOL}", "sha256": report.pdf_sha256})
     return report
 
 
-def _store_signed(report: Report, data: bytes, method: str) -> None:
+def _store_signed(document, data: bytes, method: str) -> None:
     """Keep a digitally signed file with what its signatures say."""
     checks = [c.as_dict() for c in inspect_signatures(data)]
-    report.signed_pdf = data
-    report.signed_pdf_sha256 = hashlib.sha256(data).hexdigest()
-    report.signature_info = {"method": method, "signatures": checks,
-                             "stored_at": utcnow().isoformat(timespec="seconds")}
+    document.signed_pdf = data
+    document.signed_pdf_sha256 = hashlib.sha256(data).hexdigest()
+    document.signature_info = {"method": method, "signatures": checks,
+                               "stored_at": utcnow().isoformat(timespec="seconds")}
 
 
 @dataclass

@@ -14,6 +14,7 @@ from registry.extensions import db
 from registry.models import CardStatus, Resident, ResidentCard
 from registry.services.audit import record_event
 from registry.services.imports import ImportOutcome, ImportResult
+from registry.services.residents.households import clean_household_number, is_head_relation
 from registry.text import fold, like_pattern, nfc
 from registry.timeutil import local_today
 
@@ -42,7 +43,9 @@ def resident_query(commune_id: int, flt: ResidentFilter):
     if flt.query:
         pattern = like_pattern(flt.query)
         digits = re.sub(r"\D", "", flt.query)
-        conditions = [Resident.search_name.like(pattern, escape="\\")]
+        conditions = [Resident.search_name.like(pattern, escape="\\"),
+                      # A household number finds the whole household.
+                      Resident.household_number == clean_household_number(flt.query)]
         if len(digits) >= 4:
             # An ID number, a phone (0912… or +84912…) or a card number.
             conditions.append(Resident.id_number.like(f"%{digits}%"))
@@ -72,12 +75,21 @@ def count_residents(commune_id: int, flt: ResidentFilter) -> int:
 
 
 FIELDS = ("full_name", "birth_year", "birth_date", "sex", "id_number", "phone", "village_id",
-          "address")
+          "address", "household_number", "household_relation")
+
+
+def _household(values: dict) -> dict:
+    """The household fields cleaned, and whether the relation makes the resident its head."""
+    values["household_number"] = clean_household_number(values.get("household_number"))
+    values["household_relation"] = nfc(values.get("household_relation")) or None
+    values["is_household_head"] = bool(values["household_number"]) and is_head_relation(
+        values["household_relation"])
+    return values
 
 
 def add_resident(commune_id: int, user, **values) -> Resident:
     """Add a resident to the register."""
-    values = {k: values.get(k) for k in FIELDS}
+    values = _household({k: values.get(k) for k in FIELDS})
     values["full_name"] = nfc(values["full_name"])
     resident = Resident(commune_id=commune_id, search_name=fold(values["full_name"]),
                         created_by_id=user.id, updated_by_id=user.id, **values)
@@ -90,7 +102,8 @@ def add_resident(commune_id: int, user, **values) -> Resident:
 def update_resident(resident: Resident, user, **values) -> dict:
     """Change a resident's fields; logs and returns {field: [old, new]} of what changed."""
     changes = {}
-    for key in FIELDS:
+    values = _household({key: values.get(key) for key in FIELDS})
+    for key in (*FIELDS, "is_household_head"):
         new = values.get(key)
         if key == "full_name":
             new = nfc(new)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from registry.extensions import db
 from registry.models import (CaseContact, CaseHold, CaseSearch, CaseStatus, Checkin,
-                             CheckinSource, FollowUp, Sex, TimePrecision, TracingCase)
+                             CheckinSource, FollowUp, Resident, Sex, TimePrecision, TracingCase)
 from registry.formatting import phone_national, short_date, short_datetime
 from registry.services.audit import record_event
 from registry.timeutil import utcnow
@@ -121,11 +121,33 @@ def f1_header() -> list[str]:
             _("Follow-up"), _("Notes")]
 
 
+def _card_holders(case: TracingCase) -> dict[int, Resident]:
+    """{contact id: resident} of the case's card-scan contacts whose visit names the card's
+    holder (one query for the whole list)."""
+    rows = db.session.execute(
+        select(CaseContact.id, Resident)
+        .join(Checkin, Checkin.id == CaseContact.checkin_id)
+        .join(Resident, Resident.id == Checkin.resident_id)
+        .options(joinedload(Resident.village))
+        .where(CaseContact.case_id == case.id,
+               CaseContact.source == CheckinSource.CARD_SCAN.value))
+    return {contact_id: resident for contact_id, resident in rows}
+
+
 def f1_rows(case: TracingCase):
-    """The F1 list's rows, as printed and exported."""
+    """The F1 list's rows, as printed and exported. A card scan records little more than the
+    card: its holder's year of birth, sex and address come from the resident register."""
+    holders = _card_holders(case)
     for n, c in enumerate(case.contacts, start=1):
-        yield [n, c.full_name, c.birth_year or "", Sex.label_of(c.sex),
-               c.id_number or "", phone_national(c.phone), c.address or "",
+        birth_year, sex, address = c.birth_year, c.sex, c.address
+        holder = holders.get(c.id)
+        if holder is not None:
+            birth_year = birth_year or holder.birth_year
+            sex = sex or holder.sex
+            address = address or ", ".join(p for p in (
+                holder.address, holder.village.name if holder.village else None) if p)
+        yield [n, c.full_name, birth_year or "", Sex.label_of(sex),
+               c.id_number or "", phone_national(c.phone), address or "",
                f"{c.venue_name} — {c.point_name}", visit_time(c),
                CheckinSource.label_of(c.source), _("Yes") if c.is_certain else _("Less certain"),
                c.follow_up.label, c.notes or ""]

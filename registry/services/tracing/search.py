@@ -12,8 +12,8 @@ from sqlalchemy.orm import joinedload
 from registry import signals
 from registry.extensions import db
 from registry.idnumbers import normalise_id_number
-from registry.models import (CaseContact, Checkin, CheckinPoint, TimePrecision, TracingCase,
-                             Venue)
+from registry.models import (CaseContact, Checkin, CheckinPoint, CheckoutReason, TimePrecision,
+                             TracingCase, Venue)
 from registry.phones import PhoneError, parse_phone
 from registry.text import fold, like_pattern, nfc
 from registry.timeutil import local_day_bounds_utc, to_local
@@ -21,7 +21,8 @@ from registry.timeutil import local_day_bounds_utc, to_local
 DEFAULT_WINDOW_MINUTES = 30
 # A paper row with a rough time ("buổi sáng", "khoảng 9 giờ") is taken as ± 2 hours.
 APPROXIMATE_SPREAD = timedelta(hours=2)
-# How long a visit without a check-out time is taken to last.
+# How long a visit without a check-out time is taken to last, unless its venue says otherwise.
+# A visit closed automatically at closing time counts as one without a check-out time.
 DEFAULT_STAY = timedelta(0)
 # No visit is assumed longer than this; bounds the indexed range scan for overlaps.
 MAX_SPAN = timedelta(hours=24)
@@ -42,6 +43,14 @@ class Visit:
     is_certain: bool
     is_linked: bool = False
     contacts: list[Contact] = field(default_factory=list)
+    # No real exit time (none given, or closed automatically): the interval assumes `stay`.
+    exit_assumed: bool = False
+    stay: timedelta = DEFAULT_STAY
+
+    @property
+    def stay_minutes(self) -> int:
+        """The assumed stay in whole minutes (for the page)."""
+        return int(self.stay.total_seconds() // 60)
 
 
 @dataclass
@@ -95,11 +104,12 @@ class PersonResult:
 
 def interval_of(checked_in_at: datetime, checked_out_at: datetime | None,
                 precision: TimePrecision, window: timedelta = timedelta(0),
-                ) -> tuple[datetime, datetime, bool]:
+                stay: timedelta = DEFAULT_STAY) -> tuple[datetime, datetime, bool]:
     """(start, end, is_certain) of the time a visit covers, widened by `window` each side.
 
-    Exact rows cover check-in to check-out (or the instant); a rough time covers ± 2 hours; a row
-    with only a date covers the whole local day. Both widened ones are less certain.
+    Exact rows cover check-in to check-out (or, without one, the venue's usual `stay`); a rough
+    time covers ± 2 hours; a row with only a date covers the whole local day. Both widened ones
+    are less certain.
     """
     if precision == TimePrecision.DATE_ONLY:
         start, end = local_day_bounds_utc(to_local(checked_in_at).date())
@@ -107,14 +117,28 @@ def interval_of(checked_in_at: datetime, checked_out_at: datetime | None,
     if precision == TimePrecision.APPROXIMATE:
         return (checked_in_at - APPROXIMATE_SPREAD - window,
                 checked_in_at + APPROXIMATE_SPREAD + window, False)
-    end = max(checked_out_at or checked_in_at + DEFAULT_STAY, checked_in_at)
+    end = max(checked_out_at or checked_in_at + stay, checked_in_at)
     return checked_in_at - window, end + window, True
 
 
+def venue_stay(venue: Venue | None) -> timedelta:
+    """How long a visit without an exit time is taken to last at `venue`."""
+    if venue is None or not venue.default_stay_minutes:
+        return DEFAULT_STAY
+    return timedelta(minutes=venue.default_stay_minutes)
+
+
+def real_exit(checked_out_at: datetime | None, reason) -> datetime | None:
+    """The exit time tracing may rely on: none when the closing time closed the visit (the
+    person left at some unknown time before)."""
+    return None if reason == CheckoutReason.AUTOMATIC else checked_out_at
+
+
 def checkin_interval(checkin: Checkin, window: timedelta = timedelta(0)):
-    """`interval_of` for a loaded check-in."""
-    return interval_of(checkin.checked_in_at, checkin.checked_out_at, checkin.time_precision,
-                       window)
+    """`interval_of` for a loaded check-in (its venue's usual stay when it has no exit)."""
+    return interval_of(checkin.checked_in_at,
+                       real_exit(checkin.checked_out_at, checkin.checkout_reason),
+                       checkin.time_precision, window, venue_stay(checkin.venue))
 
 
 # A card number as printed (six digits, "000252"), with or without the word before it.
@@ -213,14 +237,17 @@ def overlapping(point_id: int, start: datetime, end: datetime,
     """
     candidates = db.session.execute(
         select(Checkin.id, Checkin.checked_in_at, Checkin.checked_out_at,
-               Checkin.time_precision)
+               Checkin.time_precision, Checkin.checkout_reason)
         .where(Checkin.point_id == point_id, Checkin.checked_in_at >= start - MAX_SPAN,
                Checkin.checked_in_at <= end + MAX_SPAN)).all()
+    point = db.session.get(CheckinPoint, point_id)
+    stay = venue_stay(point.venue if point is not None else None)
     certain: dict[int, bool] = {}
-    for cid, c_in, c_out, precision in candidates:
+    for cid, c_in, c_out, precision, reason in candidates:
         if cid in exclude:
             continue
-        c_start, c_end, is_certain = interval_of(c_in, c_out, TimePrecision(precision))
+        c_start, c_end, is_certain = interval_of(c_in, real_exit(c_out, reason),
+                                                 TimePrecision(precision), stay=stay)
         if c_start <= end and c_end >= start:
             certain[cid] = is_certain
     if not certain:
@@ -303,7 +330,9 @@ def person_search(commune_id: int, query: str, kind: str, day_from: date, day_to
         if v_end < start:
             continue
         visit = Visit(checkin=row, start=v_start, end=v_end, is_certain=certain,
-                      is_linked=row.id not in direct)
+                      is_linked=row.id not in direct,
+                      exit_assumed=real_exit(row.checked_out_at, row.checkout_reason) is None,
+                      stay=venue_stay(row.venue))
         for contact in overlapping(row.point_id, v_start, v_end, exclude=ids):
             # A contact is only as certain as the less certain of the two records.
             contact.is_certain = contact.is_certain and certain

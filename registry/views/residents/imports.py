@@ -22,7 +22,8 @@ from registry.views.residents.blueprint import EDITORS, XLSX, bp
 def import_template():
     """An empty spreadsheet with the import columns and one sample row (marked as a sample,
     never imported)."""
-    example = ["Nguyễn Văn An", "1980", "Nam", "038080001234", "0912345678", "Thôn Đông", ""]
+    example = ["Nguyễn Văn An", "1980", "Nam", "038080001234", "0912345678", "Thôn Đông", "",
+               "HK00123", "Chủ hộ"]
     data = template_xlsx(_("Residents"), import_header(), example)
     return send_file(io.BytesIO(data), as_attachment=True, download_name="mau-nhap-nhan-khau.xlsx",
                      mimetype=XLSX)

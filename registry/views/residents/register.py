@@ -8,12 +8,14 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.formatting import phone_national
-from registry.forms.residents import (CardActionForm, ResidentForm, fill_resident_choices,
-                                      offer_usual_capitalisation, resident_warnings)
+from registry.forms.residents import (CardActionForm, ResidentForm, check_household,
+                                      fill_resident_choices, offer_usual_capitalisation,
+                                      resident_warnings)
 from registry.models import AuditEvent, Resident
 from registry.security import get_scoped_or_404, roles_required
 from registry.services.audit import record_event
 from registry.services.communes import villages_for
+from registry.services.residents.households import household_members
 from registry.services.residents.register import (add_resident, count_residents, resident_query,
                                                   update_resident)
 from registry.views.residents.blueprint import (CARD_STAFF, EDITORS, VIEWERS, bp,
@@ -55,12 +57,15 @@ def create():
     """Add a resident."""
     form = ResidentForm()
     fill_resident_choices(form, current_user.commune_id)
-    if form.validate_on_submit() and not offer_usual_capitalisation(form.full_name):
+    if form.validate_on_submit() and check_household(form, current_user.commune_id, None) \
+            and not offer_usual_capitalisation(form.full_name):
         resident = add_resident(
             current_user.commune_id, current_user, full_name=form.full_name.data,
             birth_year=form.birth.year, birth_date=form.birth.day, sex=form.sex.data,
             id_number=form.id_number.data or None, phone=form.phone.data or None,
-            village_id=form.village_id.data, address=form.address.data or None)
+            village_id=form.village_id.data, address=form.address.data or None,
+            household_number=form.household_number.data,
+            household_relation=form.household_relation.data)
         flash(_("%(name)s added to the register.", name=resident.full_name), "success")
         _flash_warnings(form)
         return redirect(url_for("residents.detail", resident_id=resident.id))
@@ -80,7 +85,7 @@ def detail(resident_id: int):
                                  AuditEvent.action != "view")
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(50)).all()
     return render_template("residents/detail.html", resident=resident, history=history,
-                           action_form=CardActionForm(),
+                           household=household_members(resident), action_form=CardActionForm(),
                            can_edit=current_user.has_role(*EDITORS),
                            can_cards=current_user.has_role(*CARD_STAFF))
 
@@ -96,12 +101,15 @@ def edit(resident_id: int):
         form.birth.data = (resident.birth_date.strftime("%d/%m/%Y") if resident.birth_date
                            else str(resident.birth_year))
         form.phone.data = phone_national(resident.phone) if resident.phone else ""
-    if form.validate_on_submit() and not offer_usual_capitalisation(form.full_name):
+    if form.validate_on_submit() and check_household(form, current_user.commune_id,
+                                                     resident.id) \
+            and not offer_usual_capitalisation(form.full_name):
         changes = update_resident(
             resident, current_user, full_name=form.full_name.data, birth_year=form.birth.year,
             birth_date=form.birth.day, sex=form.sex.data, id_number=form.id_number.data or None,
             phone=form.phone.data or None, village_id=form.village_id.data,
-            address=form.address.data or None)
+            address=form.address.data or None, household_number=form.household_number.data,
+            household_relation=form.household_relation.data)
         flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
         _flash_warnings(form)
         return redirect(url_for("residents.detail", resident_id=resident.id))
