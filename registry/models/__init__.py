@@ -4,6 +4,7 @@ from registry.models.checkins import (Checkin, CheckinDailyCount, CheckinPoint, 
                                       CheckoutReason, TimePrecision)
 from registry.models.communes import Commune, Village
 from registry.models.declarations import DeclarationQuestion, Sex
+from registry.models.imports import ImportReceipt
 from registry.models.jobs import Job, JobStatus
 from registry.models.notices import ExposureNotice, NoticeChannel
 from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, PaperBatch, PaperLine,
@@ -26,7 +27,7 @@ __all__ = [
     "BatchStatus", "CardStatus", "CaseContact", "CaseHold", "CaseSearch", "CaseStatus",
     "Checkin", "CheckinDailyCount", "CheckinPoint", "CheckinSource", "CheckoutReason", "Commune",
     "DeclarationQuestion", "DoubleEntry", "ExposureNotice", "FollowUp", "FollowUpKind",
-    "FormKind", "IndexDateKind", "Job", "JobStatus",
+    "FormKind", "ImportReceipt", "IndexDateKind", "Job", "JobStatus",
     "LinkReason", "LinkStatus", "NoticeChannel", "OfflineScan", "OutgoingDocument", "PaperBatch",
     "PaperLine", "PaperSheet", "PersonLink", "PersonRequest", "Reminder", "ReminderVenue",
     "Report", "ReportDirective", "ReportStatus", "Resident",

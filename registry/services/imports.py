@@ -1,5 +1,7 @@
 """Spreadsheet imports (venues, residents): rows checked one by one, errors per row and column,
-written all or nothing; the upload kept between the preview and the confirmation."""
+rows matching a record already registered (skipped or updated, as the clerk chooses), the
+template's sample row left out; written all or nothing; the upload kept between the preview
+and the confirmation, and a receipt so that one preview is never imported twice."""
 from __future__ import annotations
 
 import os
@@ -12,7 +14,10 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import select
 
+from registry.extensions import db
+from registry.models import ImportReceipt
 from registry.text import fold
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -28,6 +33,14 @@ class ImportRow:
     errors: list[tuple[str, str]] = field(default_factory=list)
     cleaned: dict = field(default_factory=dict)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    # The record already registered that this row stands for (same venue, same resident), and
+    # how the preview describes it; the confirmation skips or updates it.
+    existing_id: int | None = None
+    existing_label: str = ""
+    # The template's own sample row: shown as such in the preview, never imported.
+    is_sample: bool = False
+    # Cells the preview shows composed from others (a household: number · relation).
+    shown: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -38,13 +51,53 @@ class ImportResult:
     header_error: str | None = None
 
     @property
+    def data_rows(self) -> list[ImportRow]:
+        """The rows that stand for records: all but the template's sample row."""
+        return [r for r in self.rows if not r.is_sample]
+
+    @property
     def is_valid(self) -> bool:
-        return self.header_error is None and bool(self.rows) and \
-            all(not r.errors for r in self.rows)
+        return self.header_error is None and bool(self.data_rows) and \
+            all(not r.errors for r in self.data_rows)
 
     @property
     def error_count(self) -> int:
-        return sum(len(r.errors) for r in self.rows)
+        return sum(len(r.errors) for r in self.data_rows)
+
+    @property
+    def new_rows(self) -> list[ImportRow]:
+        """Rows that add a record."""
+        return [r for r in self.data_rows if r.existing_id is None]
+
+    @property
+    def matching_rows(self) -> list[ImportRow]:
+        """Rows that match a record already registered."""
+        return [r for r in self.data_rows if r.existing_id is not None]
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(r.warnings) for r in self.data_rows)
+
+
+@dataclass
+class ImportOutcome:
+    """What a confirmed import did."""
+
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+
+
+def is_sample_row(values: dict, marker_key: str) -> bool:
+    """Whether a row is the template's sample: its first cell starts with the sample marker
+    ("Ví dụ:" or "Example:", written by the template), in any case and with or without
+    diacritics."""
+    first = fold(values.get(marker_key, ""))
+    return any(first.startswith(mark) for mark in SAMPLE_MARKS)
+
+
+# The words that open the sample row of every import template, folded: "Ví dụ:", "Example:".
+SAMPLE_MARKS = ("vi du:", "example:")
 
 
 def header_index(header: list[str], columns, required, aliases: dict | None = None
@@ -131,3 +184,26 @@ def stashed_upload(kind: str, user_id: int, token: str) -> Path | None:
         matches[0].unlink(missing_ok=True)
         return None
     return matches[0]
+
+
+# --- one import per preview -------------------------------------------------------------
+
+
+def receipt_for(kind: str, token: str) -> ImportReceipt | None:
+    """The receipt of the import already made from this preview, if any."""
+    return db.session.scalar(select(ImportReceipt).where(ImportReceipt.kind == kind,
+                                                         ImportReceipt.token == token))
+
+
+def claim_preview(commune_id: int, user, kind: str, token: str) -> ImportReceipt:
+    """Write the receipt of this preview's import before importing anything.
+
+    Its token is unique: a second confirm of the same preview (a double click, a replayed
+    request) is refused by the database even when both run at the same moment, and the caller
+    (`retry_on_unique_clash`) runs again and finds this receipt.
+    """
+    receipt = ImportReceipt(commune_id=commune_id, user_id=user.id, kind=kind, token=token,
+                            added=0, updated=0, skipped=0)
+    db.session.add(receipt)
+    db.session.flush()
+    return receipt
