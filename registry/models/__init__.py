@@ -4,7 +4,7 @@ from registry.models.checkins import (Checkin, CheckinDailyCount, CheckinPoint, 
                                       TimePrecision)
 from registry.models.communes import Commune, Village
 from registry.models.declarations import DeclarationQuestion, Sex
-from registry.models.jobs import Job, JobStatus
+from registry.models.jobs import Job, JobStatus, ScheduledRun
 from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, PaperBatch, PaperLine,
                                    PaperSheet, SheetStatus)
 from registry.models.person_links import LinkReason, LinkStatus, PersonLink
@@ -15,6 +15,7 @@ from registry.models.reports import (OutgoingDocument, Report, ReportDirective, 
                                      SignerKind, SigningMaterial)
 from registry.models.residents import CardStatus, Resident, ResidentCard
 from registry.models.retention import SheetDestruction
+from registry.models.storage import StoredFile, StoredFileChunk
 from registry.models.tracing import (CaseContact, CaseHold, CaseSearch, CaseStatus, FollowUp,
                                      IndexDateKind, TracingCase)
 from registry.models.users import Role, User
@@ -29,7 +30,8 @@ __all__ = [
     "LinkReason", "LinkStatus", "OutgoingDocument", "PaperBatch", "PaperLine", "PaperSheet",
     "PersonLink", "PersonRequest", "Reminder", "ReminderVenue", "Report", "ReportDirective",
     "ReportStatus", "Resident",
-    "ResidentCard", "RetiredPointToken", "Role", "Sex", "SheetDestruction", "SheetStatus",
-    "SignerKind", "SigningMaterial", "TimePrecision", "TracingCase", "User", "Venue",
+    "ResidentCard", "RetiredPointToken", "Role", "ScheduledRun", "Sex", "SheetDestruction",
+    "SheetStatus", "SignerKind", "SigningMaterial", "StoredFile", "StoredFileChunk",
+    "TimePrecision", "TracingCase", "User", "Venue",
     "VenueCategory", "VenueFollowUp", "VenueStatus", "Village",
 ]

@@ -72,17 +72,17 @@ def confirm_upload(csrf_form, kind: str, parse: Parser, run_import: Callable[...
     token = request.form.get("token", "")
     if not csrf_form.validate_on_submit() or not token.replace("-", "").replace("_", "").isalnum():
         abort(400)
-    path = stashed_upload(kind, current_user.id, token)
-    if path is None:
+    stashed = stashed_upload(kind, current_user.id, token)
+    if stashed is None:
         flash(_("The preview has expired. Upload the file again."), "warning")
         return redirect(url_for(upload_endpoint))
     try:
-        result = parse(current_user.commune_id, read_rows(path.name, path.read_bytes()))
+        result = parse(current_user.commune_id, read_rows(stashed.name, stashed.read_bytes()))
     except SpreadsheetError:
         result = None
     if result is None or not result.is_valid:
         flash(_("The file no longer passes the checks. Upload it again."), "warning")
         return redirect(url_for(upload_endpoint))
     count = run_import(current_user.commune_id, current_user, result)
-    path.unlink(missing_ok=True)
+    stashed.delete()  # the database storage deletes it in the import's own commit
     return count
