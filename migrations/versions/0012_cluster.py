@@ -1,6 +1,7 @@
 """Several servers: files kept in the database (stored_files and their chunks) for
-FILE_STORAGE=database, and the claims that let one job consumer run each slot of a periodic
-task (scheduled_runs).
+FILE_STORAGE=database, the claims that let one job consumer run each slot of a periodic task
+(scheduled_runs), and the person look-ups of tracing scoped to a commune (indexes on commune
+and name, phone, ID number instead of name, phone, ID number alone).
 
 Revision ID: 0012_cluster
 Revises: 0009_coverage
@@ -50,9 +51,25 @@ def upgrade():
     sa.ForeignKeyConstraint(['file_id'], ['stored_files.id'], name=op.f('fk_stored_file_chunks_file_id_stored_files'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('file_id', 'seq', name=op.f('pk_stored_file_chunks'))
     )
+    with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.drop_index('ix_checkins_search_name')
+        batch_op.drop_index('ix_checkins_phone')
+        batch_op.drop_index('ix_checkins_id_number')
+        batch_op.create_index('ix_checkins_commune_search_name', ['commune_id', 'search_name'],
+                              unique=False)
+        batch_op.create_index('ix_checkins_commune_phone', ['commune_id', 'phone'], unique=False)
+        batch_op.create_index('ix_checkins_commune_id_number', ['commune_id', 'id_number'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.drop_index('ix_checkins_commune_id_number')
+        batch_op.drop_index('ix_checkins_commune_phone')
+        batch_op.drop_index('ix_checkins_commune_search_name')
+        batch_op.create_index('ix_checkins_id_number', ['id_number'], unique=False)
+        batch_op.create_index('ix_checkins_phone', ['phone'], unique=False)
+        batch_op.create_index('ix_checkins_search_name', ['search_name'], unique=False)
     op.drop_table('stored_file_chunks')
     with op.batch_alter_table('stored_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stored_files_created_at'))
