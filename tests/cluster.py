@@ -322,7 +322,7 @@ class Cluster:
             instance.mkdir(mode=0o700)
             self.web_logs[name] = self.work / f"{name}.log"
             self._spawn(web_unit, {"REGISTRY_INSTANCE_PATH": str(instance),
-                                   "REGISTRY_BIND": f"127.0.0.1:{port}"},
+                                   "HOME": str(instance), "REGISTRY_BIND": f"127.0.0.1:{port}"},
                         self.web_logs[name])
         consumer_unit = read_unit("registry-consumer.service")
         for index in range(self.consumer_count):
@@ -331,7 +331,7 @@ class Cluster:
             log = self.work / f"consumer-{index + 1}.log"
             self.consumer_logs.append(log)
             self._spawn(consumer_unit, {"REGISTRY_INSTANCE_PATH": str(instance),
-                                        "TMPDIR": str(instance)}, log)
+                                        "HOME": str(instance), "TMPDIR": str(instance)}, log)
         self._start_nginx()
         for port in self.web_ports:
             wait_for(lambda: _plain_get(port, "/healthz") == 200, f"web server on {port}")
