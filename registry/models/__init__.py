@@ -5,7 +5,7 @@ from registry.models.checkins import (Checkin, CheckinDailyCount, CheckinPoint, 
 from registry.models.communes import Commune, Village
 from registry.models.declarations import DeclarationQuestion, Sex
 from registry.models.imports import ImportReceipt
-from registry.models.jobs import Job, JobStatus
+from registry.models.jobs import Job, JobStatus, ScheduledRun
 from registry.models.notices import ExposureNotice, NoticeChannel
 from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, PaperBatch, PaperLine,
                                    PaperSheet, SheetStatus)
@@ -17,6 +17,7 @@ from registry.models.reports import (OutgoingDocument, Report, ReportDirective, 
                                      SignerKind, SigningMaterial)
 from registry.models.residents import CardStatus, OfflineScan, Resident, ResidentCard
 from registry.models.retention import SheetDestruction
+from registry.models.storage import StoredFile, StoredFileChunk
 from registry.models.tracing import (CaseContact, CaseHold, CaseSearch, CaseStatus, FollowUp,
                                      IndexDateKind, TracingCase)
 from registry.models.users import Role, User
@@ -31,7 +32,8 @@ __all__ = [
     "LinkReason", "LinkStatus", "NoticeChannel", "OfflineScan", "OutgoingDocument", "PaperBatch",
     "PaperLine", "PaperSheet", "PersonLink", "PersonRequest", "Reminder", "ReminderVenue",
     "Report", "ReportDirective", "ReportStatus", "Resident",
-    "ResidentCard", "RetiredPointToken", "Role", "Sex", "SheetDestruction", "SheetStatus",
-    "SignerKind", "SigningMaterial", "TimePrecision", "TracingCase", "User", "Venue",
+    "ResidentCard", "RetiredPointToken", "Role", "ScheduledRun", "Sex", "SheetDestruction",
+    "SheetStatus", "SignerKind", "SigningMaterial", "StoredFile", "StoredFileChunk",
+    "TimePrecision", "TracingCase", "User", "Venue",
     "VenueCategory", "VenueFollowUp", "VenueStatus", "Village",
 ]

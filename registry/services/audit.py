@@ -82,7 +82,7 @@ ACTION_LABELS = {
     "case_reopen": _l("Reopened a case"),
     "add_contacts": _l("Added F1 contacts"),
     "follow_up": _l("Updated an F1 follow-up"),
-    "disable": _l("Disabled"),
+    "venue_follow_up": _l("Recorded a follow-up at a venue"),
     "print_posters": _l("Printed QR posters"),
     "hand_over": _l("Paper handed to the venue"),
     "collect": _l("Paper collected"),

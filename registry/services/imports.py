@@ -4,21 +4,19 @@ template's sample row left out; written all or nothing; the upload kept between 
 and the confirmation, and a receipt so that one preview is never imported twice."""
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from registry.extensions import db
 from registry.models import ImportReceipt
+from registry.storage import StoredInfo, storage
 from registry.text import fold
+from registry.timeutil import utcnow
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -130,32 +128,47 @@ def header_index(header: list[str], columns, required, aliases: dict | None = No
 # A previewed file waits this long for its confirmation; then it is deleted (it holds personal
 # data: residents' names, managers' phones).
 STASH_KEEP = timedelta(hours=2)
+# The storage keys of previewed files: uploads/<kind>-<user id>-<token>.<csv|xlsx>, kept in the
+# storage all servers share, so the confirmation may reach another server than the preview.
+UPLOADS_AREA = "uploads/"
 
 
-def _upload_dir() -> Path:
-    """instance/uploads, a folder only the registry's own user can open."""
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if path.stat().st_mode & 0o777 != 0o700:
-        path.chmod(0o700)
-    return path
+@dataclass(frozen=True)
+class StashedUpload:
+    """A previewed file waiting for its confirmation, wherever the storage keeps it."""
+
+    key: str
+
+    @property
+    def name(self) -> str:
+        """The file's name, whose suffix says how to read it (.csv or .xlsx)."""
+        return self.key.rsplit("/", 1)[1]
+
+    def read_bytes(self) -> bytes:
+        """The file's bytes (a spreadsheet is parsed whole)."""
+        data = storage().read_bytes(self.key)
+        if data is None:
+            raise FileNotFoundError(self.key)
+        return data
+
+    def delete(self) -> None:
+        """Once imported (or expired), the file goes."""
+        storage().delete(self.key)
 
 
-def _expired(path: Path, now: float) -> bool:
-    """Whether a stashed file is older than STASH_KEEP (or gone)."""
-    try:
-        return path.stat().st_mtime < now - STASH_KEEP.total_seconds()
-    except FileNotFoundError:
-        return True
+def _expired(info: StoredInfo, now: datetime) -> bool:
+    """Whether a stashed file is older than STASH_KEEP."""
+    return info.created_at < now - STASH_KEEP
 
 
-def delete_old_uploads(now: float | None = None) -> int:
+def delete_old_uploads(now: datetime | None = None) -> int:
     """Delete previewed files older than STASH_KEEP; returns how many."""
-    now = time.time() if now is None else now
+    now = now or utcnow()
+    store = storage()
     deleted = 0
-    for path in _upload_dir().iterdir():
-        if path.is_file() and _expired(path, now):
-            path.unlink(missing_ok=True)
+    for info in store.list(UPLOADS_AREA):
+        if _expired(info, now):
+            store.delete(info.key)
             deleted += 1
     return deleted
 
@@ -166,24 +179,22 @@ def stash_upload(kind: str, user_id: int, filename: str, data: bytes) -> str:
     delete_old_uploads()
     token = secrets.token_urlsafe(16)
     suffix = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
-    path = _upload_dir() / f"{kind}-{user_id}-{token}{suffix}"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(data)
+    storage().put_bytes(f"{UPLOADS_AREA}{kind}-{user_id}-{token}{suffix}", data)
     return token
 
 
-def stashed_upload(kind: str, user_id: int, token: str) -> Path | None:
+def stashed_upload(kind: str, user_id: int, token: str) -> StashedUpload | None:
     """The file stashed by this user under `token`, or None (expired, someone else's, forged)."""
     if not _TOKEN.match(token or ""):
         return None
-    matches = sorted(_upload_dir().glob(f"{kind}-{user_id}-{token}.*"))
+    store = storage()
+    matches = store.list(f"{UPLOADS_AREA}{kind}-{user_id}-{token}.")
     if not matches:
         return None
-    if _expired(matches[0], time.time()):
-        matches[0].unlink(missing_ok=True)
+    if _expired(matches[0], utcnow()):
+        store.delete(matches[0].key)
         return None
-    return matches[0]
+    return StashedUpload(matches[0].key)
 
 
 # --- one import per preview -------------------------------------------------------------

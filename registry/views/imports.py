@@ -89,11 +89,11 @@ def confirm_upload(csrf_form, kind: str, parse: Parser, run_import: Callable[...
     done = receipt_for(kind, token)
     if done is not None:
         return already_done(done)
-    path = stashed_upload(kind, current_user.id, token)
-    if path is None:
+    stashed = stashed_upload(kind, current_user.id, token)
+    if stashed is None:
         flash(_("The preview has expired. Upload the file again."), "warning")
         return redirect(url_for(upload_endpoint))
-    data = path.read_bytes()
+    data = stashed.read_bytes()
 
     def work():
         # The receipt first: the unique token stops a second confirm running alongside.
@@ -102,7 +102,7 @@ def confirm_upload(csrf_form, kind: str, parse: Parser, run_import: Callable[...
             return receipt, None
         receipt = claim_preview(current_user.commune_id, current_user, kind, token)
         try:
-            result = parse(current_user.commune_id, read_rows(path.name, data))
+            result = parse(current_user.commune_id, read_rows(stashed.name, data))
         except SpreadsheetError:
             return receipt, False
         if not result.is_valid:
@@ -120,7 +120,7 @@ def confirm_upload(csrf_form, kind: str, parse: Parser, run_import: Callable[...
         db.session.rollback()
         flash(_("The file no longer passes the checks. Upload it again."), "warning")
         return redirect(url_for(upload_endpoint))
-    path.unlink(missing_ok=True)
+    stashed.delete()  # the database storage deletes it in the import's own commit
     return outcome
 
 
