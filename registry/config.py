@@ -50,6 +50,10 @@ class Config:
     CHECKIN_MERGE_MINUTES = 30
     VENUES_PER_PAGE = 25
     HUEY_IMMEDIATE = False
+    # Where job files and previewed uploads are kept between requests (registry/storage):
+    # "local", the instance folder (one machine), or "database", the database every server of
+    # a deployment shares (several servers behind one nginx, no sticky sessions).
+    FILE_STORAGE = "local"
 
 
 def _database_url(app: Flask) -> str:
@@ -84,6 +88,10 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     """Apply defaults, then the environment, then `overrides`."""
     app.config.from_object(Config)
     overrides = overrides or {}
+    # Each server keeps its own instance folder (its SQLite file, secret key, local files);
+    # a deployment puts it on persistent storage (/var/lib/registry).
+    if os.environ.get("REGISTRY_INSTANCE_PATH"):
+        app.instance_path = os.environ["REGISTRY_INSTANCE_PATH"]
     if "SQLALCHEMY_DATABASE_URI" not in overrides:
         if os.environ.get("REGISTRY_ENV") == "production" and not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must be set in production")
@@ -92,7 +100,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         app.config["SECRET_KEY"] = _secret_key(app)
     for name in ("PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI", "RETENTION_DAYS",
                  "CHECKIN_MERGE_MINUTES", "HUEY_REDIS_URL", "REDIS_URL", "TRUSTED_PROXY_HOPS",
-                 "HSTS_SECONDS", "LOGIN_RATE_LIMIT", "PUBLIC_RATE_LIMIT",
+                 "FILE_STORAGE", "HSTS_SECONDS", "LOGIN_RATE_LIMIT", "PUBLIC_RATE_LIMIT",
                  "PUBLIC_ADDRESS_RATE_LIMIT", "PUBLIC_TOKEN_RATE_LIMIT"):
         if name in os.environ:
             value = os.environ[name]
@@ -106,6 +114,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if app.config.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in os.environ:
         app.config["RATELIMIT_STORAGE_URI"] = limits_storage_uri(app.config["REDIS_URL"])
     app.config.update(overrides)
+    if app.config["FILE_STORAGE"] not in ("local", "database"):
+        raise RuntimeError(f"FILE_STORAGE must be local or database, not "
+                           f"{app.config['FILE_STORAGE']!r}")
 
 
 def limits_storage_uri(redis_url: str) -> str:

@@ -7,7 +7,7 @@ import phonenumbers
 from flask import Flask
 from flask_babel import format_decimal, get_locale
 
-from registry.navigation import nav_items
+from registry.navigation import nav_groups, nav_items
 from registry.timeutil import to_local
 
 
@@ -87,7 +87,8 @@ def phone_national(value: str | None) -> str:
 
 def init_template_helpers(app: Flask) -> None:
     """Register the filters and globals for templates."""
-    app.jinja_env.globals.update(nav_items=nav_items, current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(nav_items=nav_items, nav_groups=nav_groups,
+                                 current_locale=lambda: str(get_locale()))
     app.jinja_env.filters.update(
         long_date=long_date,
         in_text=in_running_text,

@@ -1,35 +1,46 @@
 """The background worker: huey's queue and the tasks its consumer runs (background jobs in parts,
-the nightly purge, the automatic check-out at closing time, the hourly roll-up of closed days).
-This is a job's boundary, as a request's end is a view's: it commits a job's progress as it goes, and the purge once. The
-consumer starts from `registry.consumer`, which tells this module how to build the app (once per
-worker process, on its first task).
+the nightly purge, the job sweep, the automatic check-out at closing time, the hourly roll-up of
+closed days). This is a job's boundary, as a request's end is a view's: it commits a job's
+progress as it goes, and the purge once. The consumer starts from `registry.consumer`, which
+tells this module how to build the app (once per worker process, on its first task).
 
-Storage: SQLite under instance/ by default, Redis when HUEY_REDIS_URL is set. Tests and
-HUEY_IMMEDIATE run tasks in-process, at once (huey's immediate mode).
+Queue: SQLite under the instance folder by default (one machine), Redis when REDIS_URL is set
+(HUEY_REDIS_URL, if set, names another Redis for the queue alone), so the consumers of several
+machines share one queue. Tests and HUEY_IMMEDIATE run tasks in-process, at once (huey's
+immediate mode).
+
+Periodic tasks (`periodic`): every consumer's scheduler queues them, so with two consumers each
+would run twice; a row in `scheduled_runs`, unique per task and slot of its schedule, lets the
+first consumer to claim a slot run it and the others skip it. Schedules are crontab fields in
+UTC, from the environment (PURGE_SCHEDULE, JOB_SWEEP_SCHEDULE) since the consumer reads them
+before any app exists.
 """
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+import socket
 import threading
-from pathlib import Path
-
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from registry import signals
 from registry.extensions import db
-from registry.models import Commune, Job, JobStatus
+from registry.models import Commune, Job, JobStatus, ScheduledRun
 from registry.services import tallies
 from registry.services.checkout import close_open_visits
 from registry.services.imports import delete_old_uploads
 from registry.services.jobs import (HEARTBEAT_SECONDS, JobContext, JobError, delete_job_files,
-                                    delete_old_job_files, job_kinds, job_workdir, jobs_dir,
-                                    make_private, update_job)
+                                    delete_old_job_files, delete_parts, expire_stale_jobs,
+                                    fetch_parts, job_kinds, scratch_dir, store_job_file,
+                                    update_job)
 from registry.services.retention import purge_all
 from registry.timeutil import utcnow
 from registry.transactions import unit_of_work
@@ -40,14 +51,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _make_huey():
-    """SqliteHuey in instance/huey.sqlite, or RedisHuey when HUEY_REDIS_URL is set."""
-    redis_url = os.environ.get("HUEY_REDIS_URL")
+    """RedisHuey when HUEY_REDIS_URL or REDIS_URL is set, else SqliteHuey in
+    instance/huey.sqlite (one machine only)."""
+    redis_url = os.environ.get("HUEY_REDIS_URL") or os.environ.get("REDIS_URL")
     if redis_url:
-        try:
-            import redis  # noqa: F401  (RedisHuey needs the client, an optional dependency)
-        except ImportError:
-            raise RuntimeError("HUEY_REDIS_URL is set but the redis client is missing: "
-                               "pip install -e '.[redis]'") from None
         return RedisHuey("registry", url=redis_url)
     instance = Path(os.environ.get("REGISTRY_INSTANCE_PATH", ROOT / "instance"))
     instance.mkdir(parents=True, exist_ok=True)
@@ -122,22 +129,18 @@ def _fail(job_id: int, exc: BaseException) -> None:
     else:
         log.exception("job %s failed", job_id)
         error = f"{type(exc).__name__}: {exc}"[:2000]
-    update_job(job_id, status=JobStatus.FAILED, error=error, finished_at=utcnow())
     # A failed job's parts hold personal data and nobody can download them: they go at once
-    # (a part still being written by the other worker is caught by delete_old_job_files).
+    # (a part still being written by the other worker is caught by delete_old_job_files), in the
+    # same commit as the failure.
     delete_job_files(job_id)
+    update_job(job_id, status=JobStatus.FAILED, error=error, finished_at=utcnow())
 
 
 def _finish(job_id: int, path: Path, name: str) -> None:
-    make_private(path)
-    relative = path.resolve().relative_to(jobs_dir().resolve())
-    update_job(job_id, status=JobStatus.DONE, result_path=str(relative), result_name=name,
+    """Keep the finished file in the storage and mark the job done, in one commit."""
+    relative = store_job_file(job_id, path)
+    update_job(job_id, status=JobStatus.DONE, result_path=relative, result_name=name,
                finished_at=utcnow(), heartbeat_at=utcnow(), message=None)
-
-
-def _workdir(job_id: int) -> Path:
-    """The job's private folder (0700)."""
-    return job_workdir(job_id)
 
 
 @huey.task()
@@ -150,21 +153,21 @@ def run_job_task(job_id: int) -> None:
         kind = job_kinds().get(job.kind)
         params = dict(job.params or {})
         update_job(job_id, status=JobStatus.RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
-        ctx = JobContext(job_id, _workdir(job_id))
         try:
             if kind is None:
                 raise JobError(f"unknown job kind {job.kind!r}")
             if kind.split is None:
-                with _heartbeat(job_id):
-                    path, name = kind.func(ctx, params)
-                _finish(job_id, path, name)
+                with scratch_dir(job_id) as workdir, _heartbeat(job_id):
+                    path, name = kind.func(JobContext(job_id, workdir), params)
+                    _finish(job_id, path, name)
                 return
             parts = kind.split(params)
             update_job(job_id, parts_total=len(parts), parts_done=0, progress_done=0,
                        progress_total=sum(p.get("units", 1) for p in parts))
             if not parts:
-                path, name = kind.merge(ctx, params, [])
-                _finish(job_id, path, name)
+                with scratch_dir(job_id) as workdir:
+                    path, name = kind.merge(JobContext(job_id, workdir), params, [])
+                    _finish(job_id, path, name)
                 return
             for index, part in enumerate(parts):
                 run_part_task(job_id, index, part)
@@ -174,37 +177,128 @@ def run_job_task(job_id: int) -> None:
 
 @huey.task()
 def run_part_task(job_id: int, index: int, part: dict) -> None:
-    """Run one part; the worker that completes the last part merges them."""
+    """Run one part and put it into the storage; the worker that completes the last part
+    (on whichever machine) fetches them all and merges them."""
     with _app_context():
         job = db.session.get(Job, job_id)
         if job is None or job.status != JobStatus.RUNNING:
             return  # failed meanwhile (another part, or the stale check): skip the work
         kind = job_kinds()[job.kind]
         params = dict(job.params or {})
-        ctx = JobContext(job_id, _workdir(job_id), part_index=index)
         try:
-            with _heartbeat(job_id):
-                update_job(job_id, heartbeat_at=utcnow())
-                kind.func(ctx, part)
-            make_private(ctx.part_path)
-            done = db.session.execute(
-                update(Job).where(Job.id == job_id)
-                .values(parts_done=Job.parts_done + 1,
-                        progress_done=Job.progress_done + part.get("units", 1),
-                        heartbeat_at=utcnow())
-                .returning(Job.parts_done, Job.parts_total)).one()
-            db.session.commit()  # the part is done: the other worker must see the count
-            if done[0] < done[1]:
-                return
-            update_job(job_id, message="merging")
-            paths = [JobContext(job_id, ctx.workdir, i).part_path for i in range(done[1])]
-            with _heartbeat(job_id):
-                path, name = kind.merge(ctx, params, paths)
-            for p in paths:
-                p.unlink(missing_ok=True)
-            _finish(job_id, path, name)
+            with scratch_dir(job_id) as workdir:
+                ctx = JobContext(job_id, workdir, part_index=index)
+                with _heartbeat(job_id):
+                    update_job(job_id, heartbeat_at=utcnow())
+                    kind.func(ctx, part)
+                store_job_file(job_id, ctx.part_path)
+                done = db.session.execute(
+                    update(Job).where(Job.id == job_id)
+                    .values(parts_done=Job.parts_done + 1,
+                            progress_done=Job.progress_done + part.get("units", 1),
+                            heartbeat_at=utcnow())
+                    .returning(Job.parts_done, Job.parts_total)).one()
+                # The part and its count in one commit: the worker that sees the last count
+                # finds every part in the storage.
+                db.session.commit()
+                if done[0] < done[1]:
+                    return
+                update_job(job_id, message="merging")
+                with _heartbeat(job_id):
+                    paths = fetch_parts(ctx, done[1])
+                    path, name = kind.merge(ctx, params, paths)
+                delete_parts(job_id, done[1])
+                _finish(job_id, path, name)
         except Exception as exc:
             _fail(job_id, exc)
+
+
+# How far back a late task looks for the slot it was queued for (a queue busy for hours).
+SLOT_HORIZON = timedelta(days=2)
+# Claims older than this are deleted by the sweep (they only tell who ran what, lately).
+KEEP_RUNS_FOR = timedelta(days=30)
+
+
+def schedule(fields: str):
+    """huey's crontab from five fields (minute hour day month weekday, in UTC)."""
+    parts = fields.split()
+    if len(parts) != 5:
+        raise ValueError(f"a schedule has five crontab fields, not {fields!r}")
+    return crontab(*parts, strict=True)
+
+
+def schedule_slot(validate: Callable[[datetime], bool], now: datetime) -> datetime | None:
+    """The latest minute at or before `now` that the schedule names: the run a task queued by
+    any consumer's scheduler belongs to, even if a busy queue started it late."""
+    minute = now.replace(second=0, microsecond=0)
+    for _step in range(int(SLOT_HORIZON.total_seconds() // 60)):
+        if validate(minute):
+            return minute
+        minute -= timedelta(minutes=1)
+    return None
+
+
+def runner_name() -> str:
+    """This consumer process, as the claim records it."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def claim_slot(task: str, slot: datetime) -> ScheduledRun | None:
+    """Claim one slot of a periodic task for this consumer: the run, or None when another
+    consumer claimed it first (the unique key on task and slot decides, on both databases)."""
+    run = ScheduledRun(task=task, slot=slot, runner=runner_name(), started_at=utcnow())
+    db.session.add(run)
+    try:
+        db.session.commit()  # the claim must be seen by the other consumers at once
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return run
+
+
+def run_once_per_slot(task: str, validate, work: Callable[[], object],
+                      now: datetime | None = None) -> bool:
+    """Run `work` if this consumer claims the current slot of `task`; whether it ran."""
+    slot = schedule_slot(validate, now or utcnow())
+    if slot is None:
+        log.warning("periodic %s: no slot of its schedule in the last %s", task, SLOT_HORIZON)
+        return False
+    run = claim_slot(task, slot)
+    if run is None:
+        log.info("periodic %s slot %s: skipped, claimed by another consumer", task,
+                 slot.isoformat())
+        return False
+    log.info("periodic %s slot %s: running on %s", task, slot.isoformat(), run.runner)
+    work()
+    run.finished_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def periodic(name: str, fields: str):
+    """Decorator: a periodic huey task named `name`, on the crontab `fields` (UTC), that runs
+    once per slot however many consumers queue it. The decorated function runs in the app
+    context and commits its own work (a `unit_of_work`)."""
+    validate = schedule(fields)
+
+    def decorate(work: Callable[[], object]):
+        def task() -> None:
+            with _app_context():
+                run_once_per_slot(name, validate, work)
+
+        task.__name__ = task.__qualname__ = name
+        task.__doc__ = work.__doc__
+        return huey.periodic_task(validate, name=name)(task)
+
+    return decorate
+
+
+# Every night at 02:30 Vietnamese time (19:30 UTC).
+PURGE_SCHEDULE = os.environ.get("PURGE_SCHEDULE", "30 19 * * *")
+# Stale jobs failed, job files and previewed uploads past their keep period deleted.
+JOB_SWEEP_SCHEDULE = os.environ.get("JOB_SWEEP_SCHEDULE", "*/15 * * * *")
+# Visits still open after their venue's closing time are closed.
+CLOSING_TIME_SCHEDULE = os.environ.get("CLOSING_TIME_SCHEDULE", "*/10 * * * *")
 
 
 @unit_of_work
@@ -219,14 +313,32 @@ def purge_every_commune() -> list:
     return results
 
 
-@huey.periodic_task(crontab(hour="19", minute="30"))
+@periodic("daily_purge", PURGE_SCHEDULE)
 def daily_purge_task() -> None:
-    """Every night at 02:30 Vietnamese time (19:30 UTC): delete personal data past retention.
+    """Every night: delete personal data past retention.
 
     The purge keeps counts and what open cases hold (services/retention.py).
     """
-    with _app_context():
-        purge_every_commune()
+    purge_every_commune()
+
+
+@unit_of_work
+def sweep_jobs() -> tuple[int, int, int]:
+    """Fail the jobs whose worker is gone, delete the job files and previewed uploads past
+    their keep period, and old claims; (jobs failed, job folders, uploads deleted)."""
+    failed = expire_stale_jobs()
+    folders = delete_old_job_files()
+    uploads = delete_old_uploads()
+    db.session.execute(delete(ScheduledRun).where(
+        ScheduledRun.started_at < utcnow() - KEEP_RUNS_FOR))
+    return failed, folders, uploads
+
+
+@periodic("job_sweep", JOB_SWEEP_SCHEDULE)
+def job_sweep_task() -> None:
+    """Every quarter of an hour: the 2-hour life of a previewed upload and the jobs of a
+    worker that died hold without waiting for the night."""
+    sweep_jobs()
 
 
 @unit_of_work
@@ -238,12 +350,15 @@ def close_visits_at_closing_time() -> int:
     return closed
 
 
-@huey.periodic_task(crontab(minute="*/10"))
+@periodic("closing_time", CLOSING_TIME_SCHEDULE)
 def closing_time_task() -> None:
     """Every ten minutes: visits still open after their venue's closing time are closed at that
     time, with the reason "automatic" (a run that finds nothing to close changes nothing)."""
-    with _app_context():
-        close_visits_at_closing_time()
+    close_visits_at_closing_time()
+
+
+# The days before today are rolled up into the dashboard's daily tallies.
+CLOSE_DAYS_SCHEDULE = os.environ.get("CLOSE_DAYS_SCHEDULE", "7 * * * *")
 
 
 @unit_of_work
@@ -252,11 +367,10 @@ def close_tally_step(commune_id: int):
     return tallies.close_step(commune_id)
 
 
-@huey.periodic_task(crontab(minute="7"))
+@periodic("close_days", CLOSE_DAYS_SCHEDULE)
 def close_days_task() -> None:
     """Every hour: roll the days before today into the daily tallies the dashboard reads (the
     first run after an upgrade rolls up the whole history, a month per step)."""
-    with _app_context():
-        for commune_id in db.session.scalars(select(Commune.id)).all():
-            while close_tally_step(commune_id) is not None:
-                pass
+    for commune_id in db.session.scalars(select(Commune.id)).all():
+        while close_tally_step(commune_id) is not None:
+            pass

@@ -60,6 +60,8 @@ def test_chairman_coverage_reminder_sign_off(live_server, page):
     page.click("text=Đăng xuất")
     # The clerk drafts the reminder from the same list and submits it.
     login("vanhoa")
+    # Coverage is in the menu's "Báo cáo" group (issue 13: the menu by job).
+    page.click("details.navgroup[data-group=reports] summary")
     page.click("nav.mainnav >> text=Độ phủ")
     page.click("ul.lists >> text=Đã in mã QR nhưng không có lượt khai báo trong kỳ")
     assert page.locator("input[name=venue_ids]").count() == 1

@@ -195,7 +195,9 @@ def test_default_period_is_the_last_30_days(app, client, auth, commune, laggards
     last_month_end = first - timedelta(days=1)
     for url in ("/coverage/", "/dashboard/"):
         html = client.get(url).get_data(as_text=True)
-        assert f'value="{TODAY - timedelta(days=29)}"' in html and f'value="{TODAY}"' in html
+        # The boxes read day first (issue 13: whatever the browser's language); links stay ISO.
+        assert f'value="{TODAY - timedelta(days=29):%d/%m/%Y}"' in html
+        assert f'value="{TODAY:%d/%m/%Y}"' in html
         assert "30 ngày qua" in html and "Tháng này" in html
         assert (f"start={last_month_end.replace(day=1)}&amp;end={last_month_end}") in html
     bad = client.get("/coverage/?status=bogus")

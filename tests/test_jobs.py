@@ -151,9 +151,17 @@ def test_job_storage_is_sqlite_by_default_and_redis_when_configured(monkeypatch,
     from registry import worker as jobs
 
     monkeypatch.delenv("HUEY_REDIS_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(tmp_path))
     default = jobs._make_huey()
     assert isinstance(default, SqliteHuey) and (tmp_path / "huey.sqlite").exists()
     default.storage.close()
+    # REDIS_URL, the one setting of every shared count, takes the queue along.
+    monkeypatch.setenv("REDIS_URL", "unix:///run/registry/redis.sock")
+    shared = jobs._make_huey()
+    assert isinstance(shared, RedisHuey)  # connects lazily: no server needed here
+    assert shared.storage.pool.connection_kwargs["path"] == "/run/registry/redis.sock"
     monkeypatch.setenv("HUEY_REDIS_URL", "redis://127.0.0.1:6379/3")
-    assert isinstance(jobs._make_huey(), RedisHuey)  # connects lazily: no server needed here
+    queue_apart = jobs._make_huey()  # the older setting still names a Redis of its own
+    assert isinstance(queue_apart, RedisHuey)
+    assert queue_apart.storage.pool.connection_kwargs["db"] == 3

@@ -147,7 +147,7 @@ def test_rotation_withdraws_the_old_poster(client, clerk, make_venue, commune):
     point = venue.points[0]
     old_token = point.token
     response = client.post(f"/posters/points/{point.id}/rotate",
-                           data={"reason": "Ảnh mã bị đăng lên Facebook"})
+                           data={"reason": "Ảnh mã bị đăng lên Facebook", "confirmed": "1"})
     assert response.status_code == 302
     db.session.expire_all()
     point = db.session.get(CheckinPoint, point.id)

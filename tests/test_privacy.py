@@ -44,7 +44,7 @@ def test_person_finds_exports_corrects_and_deletes_own_data(client, auth, make_u
     # Delete both; the figures for the days stay right.
     before = current_figures(commune.id)
     response = client.post("/privacy/delete", data={
-        **query, "checkin": [str(scene["index"].id), str(paper.id)]})
+        **query, "checkin": [str(scene["index"].id), str(paper.id)], "confirmed": "1"})
     assert response.status_code == 302
     assert not db.session.scalars(select(Checkin).where(Checkin.id_number == AN_ID)).all()
     assert current_figures(commune.id) == before
@@ -62,8 +62,8 @@ def test_person_delete_keeps_records_held_by_an_open_case(client, auth, make_use
     auth.login(make_user(Role.ADMIN))
     query = {"q": AN_ID, "kind": "id", "reference": "Yêu cầu xóa"}
     response = client.post("/privacy/delete", data={
-        **query, "checkin": [str(scene["index"].id), str(scene["index_paper"].id)]},
-        follow_redirects=True)
+        **query, "checkin": [str(scene["index"].id), str(scene["index_paper"].id)],
+        "confirmed": "1"}, follow_redirects=True)
     assert "được giữ lại" in response.get_data(as_text=True)
     remaining = set(db.session.scalars(select(Checkin.id).where(Checkin.id_number == AN_ID)))
     assert remaining == {scene["index"].id}

@@ -118,7 +118,8 @@ def test_the_nightly_purge_sweeps_job_files_and_uploads(app, commune, make_user,
     old = _job(commune, user, JobStatus.FAILED, KEEP_FILES_FOR.days + 1)
     db.session.commit()
     token = import_service.stash_upload("venues", user.id, "v.csv", b"a,b\n")
-    stashed = import_service.stashed_upload("venues", user.id, token)
+    stashed = Path(app.instance_path) / import_service.stashed_upload("venues", user.id,
+                                                                      token).key
     past = time.time() - import_service.STASH_KEEP.total_seconds() - 60
     os.utime(stashed, (past, past))
     worker.purge_every_commune()
@@ -135,7 +136,7 @@ def test_previewed_uploads_are_private_and_expire(app, client, auth, make_user):
                                                         "v.csv")},
                        content_type="multipart/form-data").get_data(as_text=True)
     token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
-    path = import_service.stashed_upload("venues", user.id, token)
+    path = Path(app.instance_path) / import_service.stashed_upload("venues", user.id, token).key
     assert _mode(path) == 0o600 and _mode(path.parent) == 0o700
     past = time.time() - import_service.STASH_KEEP.total_seconds() - 60
     os.utime(path, (past, past))

@@ -278,7 +278,8 @@ def test_workflow_over_http(app, client, auth, commune, data, clerk, chairman):
     client.post(f"/reports/{report.id}/submit")
     auth.logout()
     auth.login(chairman)
-    assert client.post(f"/reports/{report.id}/sign").status_code == 302
+    assert client.post(f"/reports/{report.id}/sign",
+                       data={"confirmed": "1"}).status_code == 302
     db.session.refresh(report)
     assert report.status == ReportStatus.SIGNED and report.number == 1
     assert report.issued_on == local_today()
@@ -515,6 +516,9 @@ def test_dashboard_and_sign_off_in_the_browser(live_server, page):
     page.goto(f"{base}/reports/")
     page.click("text=Báo cáo tình hình quét mã QR")
     page.click("text=Ký duyệt")
+    # Signing off asks first, on a page saying what will happen.
+    assert "Báo cáo được lấy số tiếp theo" in page.inner_text("section.confirm")
+    page.click("section.confirm button[type=submit]")
     assert "Đã ký duyệt báo cáo số 01/BC-UBND." in page.content()
     assert violations == []
 
@@ -549,7 +553,8 @@ def test_sign_off_takes_the_next_number_when_it_was_just_taken(app, client, auth
 
     monkeypatch.setattr(reports_service, "next_document_number", stale)
     auth.login(chairman)
-    assert client.post(f"/reports/{report.id}/sign").status_code == 302
+    assert client.post(f"/reports/{report.id}/sign",
+                       data={"confirmed": "1"}).status_code == 302
     db.session.expire_all()
     report = db.session.get(Report, report.id)
     assert report.status == ReportStatus.SIGNED and report.number == 2

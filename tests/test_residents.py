@@ -126,7 +126,9 @@ def test_sheet_qr_codes_decode_to_the_right_residents(client, auth, commune, mak
     pdf = response.data
     assert page_sizes_mm(pdf) == [(210.0, 297.0), (210.0, 297.0)]  # 10 + 2 cards
     texts = page_texts(pdf)
-    assert "THẺ KIỂM SOÁT DỊCH" in texts[0] and "XÃ TRIỆU SƠN" in texts[0]
+    # The title in two even lines (issue 13: "BỆNH" no longer alone on the second one).
+    assert "THẺ KIỂM SOÁT" in texts[0] and "DỊCH BỆNH" in texts[0]
+    assert "XÃ TRIỆU SƠN" in texts[0]
     assert font_names(pdf) == {"Card-Sans", "Card-Sans-Bold"}  # the bundled Liberation Sans
     codes = decode_qr(pdf, page=0) + decode_qr(pdf, page=1)
     assert len(codes) == 12
@@ -178,7 +180,8 @@ def test_reissue_revokes_the_old_card(client, auth, commune, make_resident, make
     ok = scan_card(point, card_url(new), direction="entry", user=make_resident.clerk)
     assert ok.ok and ok.status == "recorded"
     # revoke without replacement
-    client.post(f"/residents/cards/{new.id}/revoke", data={"reason": "Chuyển đi"})
+    client.post(f"/residents/cards/{new.id}/revoke", data={"reason": "Chuyển đi",
+                                                          "confirmed": "1"})
     db.session.refresh(new)
     assert new.status == CardStatus.REVOKED and resident.active_card is None
 
@@ -384,3 +387,4 @@ def test_print_by_list_and_by_village(client, auth, commune, make_resident):
     assert find_card_by_token(code["text"].rsplit("/", 1)[1]).resident_id == c.id
     empty = client.post("/residents/print", data={"scope": "village", "village_id": ""})
     assert "Chọn thôn/tổ dân phố." in empty.get_data(as_text=True)
+

@@ -171,16 +171,31 @@ def test_coverage_reads_the_same_figures_from_the_roll_up(app, commune, make_ven
     assert db.session.scalar(text("SELECT sum(paper) FROM checkin_tallies")) in (None, 0)
 
 
-def test_close_days_command_rolls_up_to_yesterday_and_late_records_follow(
+def test_the_hourly_task_and_the_command_roll_up_to_yesterday_and_late_records_follow(
         app, commune, make_venue, runner):
+    from registry.worker import close_days_task
+
     venue = make_venue()
     checkin(venue, "card_scan", local_today() - timedelta(days=2))
+    checkin(venue, "self_scan", local_today())
     db.session.commit()
-    result = runner.invoke(args=["close-days"])
-    assert result.exit_code == 0, result.output
+    close_days_task()  # huey runs it in-process in tests, as the consumer would every hour
+    db.session.expire_all()
     assert tallies.tallied_through(commune.id) == local_today() - timedelta(days=1)
     assert db.session.scalar(select(CheckinTally.card_scan)) == 1
+    assert db.session.scalar(select(CheckinTally.self_scan)) == 0  # today stays live
+    result = runner.invoke(args=["close-days"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Days closed."  # nothing left to close
     # A check-in typed in later for that day is counted by the trigger in the same statement.
     checkin(venue, "card_scan", local_today() - timedelta(days=2))
     db.session.flush()
     assert db.session.scalar(select(CheckinTally.card_scan)) == 2
+    # A commune without any check-in moves its mark too: the command on a fresh commune.
+    from registry.services.communes import create_commune
+
+    other = create_commune(70)
+    db.session.commit()
+    result = runner.invoke(args=["close-days"])
+    assert f"commune {other.id}: closed through" in result.output
+    assert tallies.tallied_through(other.id) == local_today() - timedelta(days=1)

@@ -174,7 +174,8 @@ def test_case_form_errors_and_close(client, auth, make_user):
     assert "Nhập mã hoặc thông tin nhận diện ca bệnh." in html
     assert "Ngày không được ở tương lai." in html
     case = open_case(client)
-    assert client.post(f"/tracing/cases/{case.id}/close").status_code == 302
+    assert client.post(f"/tracing/cases/{case.id}/close",
+                       data={"confirmed": "1"}).status_code == 302
     db.session.refresh(case)
     assert case.status == CaseStatus.CLOSED and case.closed_at is not None
     # A closed case takes no more searches.

@@ -108,7 +108,8 @@ def test_suspend_and_reactivate_with_audit_trail(client, auth, make_user, make_v
     venue = make_venue()
     clerk = make_user(Role.CLERK, full_name="Nguyễn Thị Thúy")
     auth.login(clerk)
-    client.post(f"/venues/{venue.id}/status/suspend", data={"reason": "Đóng cửa sửa chữa"})
+    client.post(f"/venues/{venue.id}/status/suspend", data={"reason": "Đóng cửa sửa chữa",
+                                                            "confirmed": "1"})
     db.session.refresh(venue)
     assert venue.status == VenueStatus.SUSPENDED
     page = client.get("/venues/?status=suspended").get_data(as_text=True)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.validators import Optional
 
 from registry.forms import BaseForm
+from registry.forms.fields import VietnameseDateField as DateField
 
 
 class AuditFilterForm(BaseForm):

@@ -1,17 +1,55 @@
-"""Messages raised by WTForms and Flask-WTF themselves, marked here so they get translated."""
+"""Messages raised by WTForms and Flask-WTF themselves, marked here so they get translated: every
+message those libraries can give, in singular and plural (our translations object looks up each
+form on its own), so that no English sentence reaches a Vietnamese page."""
 from flask_babel import lazy_gettext as _l
 
 BUILTIN_MESSAGES = (
+    # wtforms.validators
     _l("This field is required."),
+    _l("Invalid input."),
+    _l("Invalid email address."),
+    _l("Invalid IP address."),
+    _l("Invalid Mac address."),
+    _l("Invalid URL."),
+    _l("Invalid UUID."),
+    _l("Invalid field name '%s'."),
+    _l("Field must be equal to %(other_name)s."),
+    _l("Invalid value, must be one of: %(values)s."),
+    _l("Invalid value, can't be any of: %(values)s."),
+    _l("Field must be at least %(min)d character long."),
+    _l("Field must be at least %(min)d characters long."),
+    _l("Field cannot be longer than %(max)d character."),
+    _l("Field cannot be longer than %(max)d characters."),
+    _l("Field must be exactly %(max)d character long."),
+    _l("Field must be exactly %(max)d characters long."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+    _l("Number must be at least %(min)s."),
+    _l("Number must be at most %(max)s."),
+    _l("Number must be between %(min)s and %(max)s."),
+    _l("Date must be at least %(min)s."),
+    _l("Date must be at most %(max)s."),
+    _l("Date must be between %(min)s and %(max)s."),
+    _l("This field cannot be edited."),
+    _l("This field is disabled and cannot have a value."),
+    # wtforms.fields
     _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Choices cannot be None."),
+    _l("'%(value)s' is not a valid choice for this field."),
+    _l("'%(value)s' are not valid choices for this field."),
     _l("Not a valid integer value."),
     _l("Not a valid decimal value."),
     _l("Not a valid float value."),
     _l("Not a valid date value."),
     _l("Not a valid datetime value."),
     _l("Not a valid time value."),
-    _l("Invalid email address."),
-    _l("Invalid input."),
+    _l("Not a valid week value."),
+    # wtforms.csrf
+    _l("Invalid CSRF Token."),
+    _l("CSRF token missing."),
+    _l("CSRF failed."),
+    _l("CSRF token expired."),
+    # flask_wtf.csrf and flask_wtf.file
     _l("The CSRF token is missing."),
     _l("The CSRF token is invalid."),
     _l("The CSRF token has expired."),
@@ -19,9 +57,5 @@ BUILTIN_MESSAGES = (
     _l("The CSRF session token is missing."),
     _l("The referrer header is missing."),
     _l("The referrer does not match the host."),
-    _l("Invalid value, must be one of: %(values)s."),
-    _l("Field must be at least %(min)d character long."),
-    _l("Field must be between %(min)d and %(max)d characters long."),
-    _l("Number must be at least %(min)s."),
-    _l("Number must be between %(min)s and %(max)s."),
+    _l("File does not have an approved extension."),
 )

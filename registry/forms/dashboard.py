@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from registry.forms import BaseForm, choices, int_or_none
+from registry.forms.fields import VietnameseDateField as DateField
 from registry.models import VenueStatus
 from registry.services.figures import default_period
 

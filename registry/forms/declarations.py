@@ -8,6 +8,7 @@ from wtforms import (BooleanField, IntegerField, RadioField, SelectChoice, Strin
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from registry.forms import BaseForm, choices
+from registry.forms.fields import PhoneField
 from registry.forms.validators import IdNumber, VietnamesePhone
 from registry.models import Sex
 from registry.services.declarations import Declaration, answers_from
@@ -41,7 +42,7 @@ class DeclarationForm(BaseForm):
     address = StringField(_l("House number, street, village"), validators=[
         Optional(), Length(max=255, message=_l("At most 255 characters."))],
         render_kw={"autocomplete": "street-address"})
-    phone = StringField(_l("Phone"), validators=[
+    phone = PhoneField(_l("Phone"), validators=[
         DataRequired(message=_l("Enter a phone number, for example 0912 345 678.")),
         VietnamesePhone()], render_kw={"inputmode": "tel", "autocomplete": "tel"})
     email = StringField(_l("Email (optional)"), validators=[

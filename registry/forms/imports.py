@@ -4,12 +4,17 @@ is valid. What only a spreadsheet can get wrong (a missing column, an empty cell
 not on a list, the same row twice) is checked here, with the cell's value in the message."""
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 
 from flask_babel import gettext as _
+from openpyxl import load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
 from werkzeug.datastructures import MultiDict
 
-from registry.services.imports import ImportResult, ImportRow, header_index
+from registry.services.imports import ImportResult, ImportRow, header_index, is_sample_row
+from registry.spreadsheets import write_xlsx
 
 
 class RowForm:
@@ -47,14 +52,39 @@ def read_table(rows: list[list[str]], columns, required, *, header_help: str,
     if index is None:
         return ImportResult(rows=[], header_error=header_help), None
     data = []
+    first_key = columns[0][0]
     for number, raw in enumerate(rows[1:], start=2):
         if not any(raw):
             continue
-        data.append(ImportRow(line=number, values={key: (raw[i] if i < len(raw) else "")
-                                                   for key, i in index.items()}))
-    if not data:
+        row = ImportRow(line=number, values={key: (raw[i] if i < len(raw) else "")
+                                             for key, i in index.items()})
+        row.is_sample = is_sample_row(row.values, first_key)
+        data.append(row)
+    if not any(not r.is_sample for r in data):
         return ImportResult(rows=[], header_error=empty_help), None
     return index, data
+
+
+def sample_marker() -> str:
+    """The words that open the template's sample row, in the user's language ("Ví dụ:")."""
+    return _("Example:")
+
+
+def template_xlsx(title: str, header: list[str], sample: list[str]) -> bytes:
+    """An import template: the header and one sample row, marked as a sample three ways (its
+    first cell opens with "Ví dụ:", grey italic type on a yellow fill, a note on the cell), so
+    nobody takes it for data; the import leaves it out even when it is kept."""
+    row = [f"{sample_marker()} {sample[0]}", *sample[1:]]
+    workbook = load_workbook(io.BytesIO(write_xlsx(title, header, [row])))
+    sheet = workbook.active
+    for cell in sheet[2]:
+        cell.font = Font(italic=True, color="808080")
+        cell.fill = PatternFill("solid", fgColor="FFF6D5")
+    sheet["A2"].comment = Comment(_("Sample row: it is never imported. Write your data from "
+                                    "the next row, or over this one."), "registry")
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 def empty_cells(row: ImportRow, required: Iterable[str], labels: dict) -> set[str]:

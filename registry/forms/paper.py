@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectChoice,
+from wtforms import (BooleanField, IntegerField, RadioField, SelectChoice,
                      SelectField, StringField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError
 
 from registry.forms import BaseForm, choices, int_or_none
 from registry.forms.declarations import DeclarationForm
-from registry.forms.validators import IdNumber, VietnamesePhone
-from registry.idnumbers import cccd_warnings
+from registry.forms.fields import PhoneField, VietnameseDateField
+from registry.forms.validators import IdNumber, VietnamesePhone, entry_warnings, phone_refusal
+from registry.idnumbers import normalise_id_number
+from registry.phones import PhoneError, parse_phone
+from registry.text import nfc
 from registry.models import DoubleEntry
 from registry.services.declarations import parse_sex
 from registry.services.paper.custody import MAX_SHEETS_PER_BATCH
@@ -54,7 +57,7 @@ class BatchForm(BaseForm):
 class HandForm(BaseForm):
     """The printed sheets are handed to the venue."""
 
-    on = DateField(_l("Date handed over"), default=local_today, validators=[
+    on = VietnameseDateField(_l("Date handed over"), default=local_today, validators=[
         InputRequired(message=_l("Enter a date."))])
     to_whom = StringField(_l("Handed to"), validators=[
         DataRequired(message=_l("Enter who received the sheets.")),
@@ -69,7 +72,7 @@ class HandForm(BaseForm):
 class CollectForm(BaseForm):
     """The filled sheets come back."""
 
-    on = DateField(_l("Date collected"), default=local_today, validators=[
+    on = VietnameseDateField(_l("Date collected"), default=local_today, validators=[
         InputRequired(message=_l("Enter a date."))])
     collected_by = StringField(_l("Collected by"), validators=[
         DataRequired(message=_l("Enter who collected the sheets.")),
@@ -87,7 +90,7 @@ class CollectForm(BaseForm):
 class DestroyForm(BaseForm):
     """The sheets were destroyed."""
 
-    on = DateField(_l("Date destroyed"), default=local_today, validators=[
+    on = VietnameseDateField(_l("Date destroyed"), default=local_today, validators=[
         InputRequired(message=_l("Enter a date."))])
 
     def validate_on(self, field):
@@ -130,7 +133,7 @@ class LineForm(BaseForm):
         Length(max=120, message=_l("At most 120 characters."))])
     birth_year = StringField(_l("Year of birth"), validators=[Length(max=4, message=_l(
         "Write the year of birth with 2 or 4 digits, for example 75 or 1975."))])
-    phone = StringField(_l("Phone"), validators=[Optional(), VietnamesePhone(message=_l(
+    phone = PhoneField(_l("Phone"), validators=[Optional(), VietnamesePhone(message=_l(
         "This is not a phone number; type it as written, for example 0912 345 678."))])
     id_number = StringField(_l("ID number"), validators=[Optional(), IdNumber()])
     address = StringField(_l("Village / address"), validators=[
@@ -173,16 +176,22 @@ class LineForm(BaseForm):
         """c / k."""
         self._symptoms = _parse_into(field, parse_yes_no)
 
+    def _typed(self, name: str):
+        """The data of a field of this sheet's layout (None for a box it does not have)."""
+        return self[name].data if name in self else None
+
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the checks across fields: an empty row, time out before time in."""
+        self._time_out = self._symptoms = None  # boxes a slip does not have
         ok = super().validate(extra_validators=extra_validators)
         self.warnings = []
         if not ok:
             return False
         if not self.full_name.data:
             message = (_l("This row is empty: type at least the full name.")
-                       if not any([self.phone.data, self.birth_year.data, self.address.data,
-                                   self.id_number.data]) else _l("Enter the full name."))
+                       if not any(self._typed(n) for n in ("phone", "birth_year", "address",
+                                                           "id_number"))
+                       else _l("Enter the full name."))
             self.full_name.errors.append(str(message))
             return False
         if self._time_in and self._time_out and self._time_out[0] < self._time_in[0]:
@@ -213,24 +222,46 @@ class LineForm(BaseForm):
             time_in_exact=self._time_in[1] if self._time_in else False,
             time_out=self._time_out[0] if self._time_out else None,
             full_name=self.full_name.data, birth_year=self._birth_year, sex=sex,
-            id_number=self.id_number.data, phone=self.phone.data,
+            id_number=self._typed("id_number"), phone=self.phone.data,
             province=self.province.data if self.is_slip else None,
             ward=self.ward.data if self.is_slip else None,
             address=self.address.data or None, symptoms=self._symptoms, answers=answers)
-        self.warnings = [str(w) for w in getattr(self.phone, "warnings", [])]
-        if self.phone.data and not self.phone.data.startswith("+84"):
-            self.warnings.append(str(_l("This is not a Vietnamese phone number; please check.")))
-        self.warnings += cccd_warnings(self.id_number.data, self._birth_year, sex)
+        self.warnings = entry_warnings(self.phone, self._typed("id_number"), self._birth_year,
+                                       sex)
         return True
+
+    def layout(self) -> list:
+        """The boxes of one line in the order of the printed form's columns: a visitor log has
+        No., time in, time out, full name, year of birth, phone, village, symptoms (its date is
+        written once, above the table); a slip reads date, time, name, year, sex, ID number,
+        phone, province, commune, address, then its questions."""
+        names = (("day", "time_in", "full_name", "birth_year", "sex", "id_number", "phone",
+                  "province", "ward", "address") if self.is_slip else
+                 ("line_no", "time_in", "time_out", "full_name", "birth_year", "phone",
+                  "address", "symptoms"))
+        return [self[name] for name in names]
+
+    def first_error_field(self) -> str | None:
+        """The box the cursor goes back to after a refusal: the first one with an error, in
+        the order they are typed (the sheet's date, the line's boxes, then a slip's
+        questions)."""
+        order = ["day"] + [f.name for f in self.layout()]
+        for q in self.questions if self.is_slip else []:
+            order += [f"q_{q.code}", f"q_{q.code}_details"]
+        return next((name for name in order if name in self and self[name].errors), None)
 
 
 def line_form(questions, *, is_slip: bool, max_lines: int, printed_on, **kwargs) -> LineForm:
-    """The line form for a sheet: a slip adds sex, province, ward and the health questions."""
+    """The line form for a sheet, with the boxes its printed form has: a slip adds sex,
+    province, ward and the health questions and has no time out or symptom column; a visitor
+    log has no ID number column."""
 
     class SheetLineForm(LineForm):
         """A line of this sheet (a fresh class: the fields depend on the sheet's kind)."""
 
     if is_slip:
+        SheetLineForm.time_out = None
+        SheetLineForm.symptoms = None
         SheetLineForm.sex = StringField(_l("Sex (nam/nu/khac)"), validators=[Length(max=6)])
         SheetLineForm.province = StringField(_l("Province / city"), validators=[
             Length(max=120, message=_l("At most 120 characters."))])
@@ -241,6 +272,8 @@ def line_form(questions, *, is_slip: bool, max_lines: int, printed_on, **kwargs)
             setattr(SheetLineForm, f"q_{q.code}_details", StringField(
                 _l("If yes, give details"), validators=[
                     Length(max=255, message=_l("At most 255 characters."))]))
+    else:
+        SheetLineForm.id_number = None
     SheetLineForm.questions = list(questions)
     SheetLineForm.is_slip = is_slip
     SheetLineForm.max_lines = max_lines
@@ -259,3 +292,41 @@ class OnBehalfForm(DeclarationForm):
     def validate_time_in(self, field):
         """8h30, 08:30, 830 or blank."""
         self._time_in = _parse_into(field, parse_time)
+
+
+def parse_typed_value(name: str, text: str):
+    """A value the reviewer typed for a disagreeing field, in the stored form of that field
+    ("20/11" → "2026-11-20", "8h30" → "08:30", "0912 345 678" → "+84912345678", "c" → True).
+    Raises ValueError with the words to show."""
+    text = nfc(text) or ""
+    if name == "day":
+        return parse_day(text).isoformat()
+    if name in ("time_in", "time_out"):
+        parsed = parse_time(text)
+        return parsed[0].strftime("%H:%M") if parsed else None
+    if name == "birth_year":
+        return parse_year(text)
+    if name == "sex":
+        return parse_sex(text)
+    if name == "symptoms" or name.startswith("q:"):
+        return parse_yes_no(text)
+    if name == "phone":
+        if not text:
+            return None
+        try:
+            return parse_phone(text).e164
+        except PhoneError as exc:
+            raise ValueError(phone_refusal(exc, _l(
+                "This is not a phone number; type it as written, for example 0912 345 678."))
+            ) from None
+    if name == "id_number":
+        if not text:
+            return None
+        value = normalise_id_number(text)
+        if value is None:
+            raise ValueError(str(_l("An ID number has 12 digits (CCCD), 9 digits (CMND) or is "
+                                    "a passport number.")))
+        return value
+    if name == "full_name" and not text:
+        raise ValueError(str(_l("Enter the full name.")))
+    return text or None

@@ -3,10 +3,11 @@ what was done at a venue."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from registry.forms import BaseForm, choices
+from registry.forms.fields import VietnameseDateField as DateField
 from registry.forms.reports import MultilineForm, signer_choices
 from registry.models import FollowUpKind
 from registry.timeutil import local_today

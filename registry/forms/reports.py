@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (DateField, IntegerField, PasswordField, SelectChoice, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (IntegerField, PasswordField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
 from registry.forms import BaseForm
+from registry.forms.fields import VietnameseDateField as DateField
 from registry.models import SignerKind
 from registry.services.reports.drafting import nfc_lines
 

@@ -5,22 +5,24 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy import select
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from registry.extensions import db
 from registry.forms import BaseForm, choices, int_or_none
 from registry.forms.imports import RowForm, empty_cells, read_table, take_form_errors
-from registry.forms.validators import IdNumber, VietnamesePhone
-from registry.models import Resident, Sex
+from registry.forms.fields import PhoneField
+from registry.forms.validators import IdNumber, VietnamesePhone, entry_warnings
+from registry.forms.venues import phone_cell_message
+from registry.idnumbers import cccd_warnings
+from registry.models import Sex
 from registry.services.communes import villages_for
 from registry.services.declarations import parse_sex
 from registry.services.imports import ImportResult
 from registry.services.residents.households import (HEAD_WORD, clean_household_number,
                                                     heads_by_number, household_head,
                                                     is_head_relation)
-from registry.services.residents.register import parse_birth
+from registry.services.residents.register import (needs_capitalisation, parse_birth,
+                                                  register_index, usual_capitalisation)
 from registry.text import fold
 
 
@@ -51,7 +53,7 @@ class ResidentForm(BaseForm):
         description=_l("For example 1980 or 05/03/1980."))
     sex = SelectField(_l("Sex"), validators=[DataRequired(message=_l("Choose the sex."))])
     id_number = StringField(_l("ID number (CCCD)"), validators=[Optional(), IdNumber()])
-    phone = StringField(_l("Phone"), validators=[Optional(), VietnamesePhone()])
+    phone = PhoneField(_l("Phone"), validators=[Optional(), VietnamesePhone()])
     village_id = SelectField(_l("Village / residential group"), coerce=int_or_none,
                              validators=[DataRequired(message=_l("Choose the village."))])
     address = StringField(_l("Address"), validators=[
@@ -179,8 +181,27 @@ def _cell_message(column: str, value: str) -> str | None:
         return _("\"%(value)s\" is not a year (1980) or a date (05/03/1980) of birth.",
                  value=value)
     if column == "phone":
-        return _("\"%(value)s\" is not a phone number.", value=value)
+        return phone_cell_message(value)
     return None
+
+
+def offer_usual_capitalisation(field) -> bool:
+    """A name typed all in lower case (or all in capitals) is offered with the usual capitals
+    instead of being saved as typed: the field now holds "Nguyen Van Binh" and says so; the
+    clerk checks it and saves again. True when the form must be shown again."""
+    if not needs_capitalisation(field.data):
+        return False
+    field.data = usual_capitalisation(field.data)
+    field.warnings = [_("Names are written with a capital at the start of each word: "
+                        "\"%(name)s\". Check it (add any missing accents) and press Save.",
+                        name=field.data)]
+    return True
+
+
+def resident_warnings(form: ResidentForm) -> list[str]:
+    """What a saved resident's form wants checked: the phone (an old number converted, an odd
+    range) and an ID number that disagrees with the year of birth or the sex."""
+    return entry_warnings(form.phone, form.id_number.data, form.birth.year, form.sex.data)
 
 
 def parse_resident_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
@@ -195,17 +216,23 @@ def parse_resident_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
         return table
     villages = {fold(v.name): v for v in villages_for(commune_id)}
     labels = {key: str(label) for key, label in IMPORT_COLUMNS}
-    known_ids = set(db.session.scalars(select(Resident.id_number).where(
-        Resident.commune_id == commune_id, Resident.id_number.is_not(None))))
+    register = register_index(commune_id)
     form = ResidentForm(formdata=None, meta={"csrf": False})
     fill_resident_choices(form, commune_id)
     checker = RowForm(form)
     seen_ids: dict[str, int] = {}
+    seen_people: dict[tuple, int] = {}
     heads = heads_by_number(commune_id)
     heads_in_file: dict[str, int] = {}
     for row in data:
+        if row.is_sample:
+            continue
         values = row.values
         skip = empty_cells(row, IMPORT_REQUIRED, labels)
+        # The preview shows the household as one cell: "HK00123 · Vợ".
+        row.shown = {"household": " · ".join(v for v in (values.get("household_number"),
+                                                           values.get("household_relation"))
+                                             if v)}
         try:
             sex = parse_sex(values.get("sex"))
         except ValueError:
@@ -227,18 +254,47 @@ def parse_resident_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
             "household_number": values.get("household_number", ""),
             "household_relation": values.get("household_relation", "")})
         take_form_errors(row, checker, FIELD_COLUMNS, labels, skip, _cell_message)
-        _check_head(row, values, labels, heads, heads_in_file)
         id_number = form.id_number.data if "id_number" not in checker.errors() else None
-        if id_number in known_ids:
-            row.errors.append((labels["id_number"], _(
-                "A resident with this ID number is already in the register.")))
-        elif id_number in seen_ids:
+        full_name = form.full_name.data
+        if needs_capitalisation(full_name):
+            full_name = usual_capitalisation(full_name)
+            row.warnings.append((labels["full_name"], _(
+                "Written with the usual capitals: \"%(name)s\".", name=full_name)))
+        if not checker.errors().get("birth"):
+            row.warnings.extend((labels["id_number"], w) for w in cccd_warnings(
+                id_number, form.birth.year, form.sex.data))
+        person = (fold(full_name), form.birth.year, form.village_id.data)
+        if id_number in seen_ids:
             row.errors.append((labels["id_number"], _(
                 "The same ID number is already on row %(line)s.", line=seen_ids[id_number])))
-        elif id_number:
-            seen_ids[id_number] = row.line
+        elif not id_number and full_name and person in seen_people:
+            row.errors.append((labels["full_name"], _(
+                "The same person (name, year of birth, village) is already on row %(line)s.",
+                line=seen_people[person])))
+        if id_number:
+            seen_ids.setdefault(id_number, row.line)
+        seen_people.setdefault(person, row.line)
+        match = register.match(id_number, full_name, form.birth.year, form.village_id.data) \
+            if full_name else None
+        if match is not None:
+            row.existing_id = match.id
+            person_text = _("%(name)s, born %(year)s, %(village)s", name=match.full_name,
+                            year=match.birth_year,
+                            village=match.village.name if match.village else "—")
+            if id_number and match.id_number == id_number:
+                row.existing_label = _("A resident with this ID number is already in the "
+                                       "register.") + " " + person_text
+                if match.search_name != fold(full_name) or match.birth_year != form.birth.year:
+                    row.warnings.append((labels["id_number"], _(
+                        "The register has this ID number for someone with another name or "
+                        "year of birth: check the row before updating.")))
+            else:
+                row.existing_label = _("Already in the register: %(person)s",
+                                       person=person_text)
+        # After the match: the head already registered may be this very row, imported again.
+        _check_head(row, values, labels, heads, heads_in_file)
         row.cleaned = {
-            "full_name": form.full_name.data, "birth_year": form.birth.year,
+            "full_name": full_name, "birth_year": form.birth.year,
             "birth_date": form.birth.day, "sex": form.sex.data, "id_number": id_number,
             "phone": form.phone.data or None, "village_id": form.village_id.data,
             "address": form.address.data or None,
@@ -247,15 +303,24 @@ def parse_resident_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
     return ImportResult(rows=data)
 
 
+def preview_columns() -> list[tuple[str, str]]:
+    """The columns the import preview shows, with their headers; the household's number and
+    relation in one column."""
+    return [(key, str(label)) for key, label in IMPORT_COLUMNS
+            if key not in ("address", "household_number", "household_relation")] + [
+        ("household", _("Household"))]
+
+
 def _check_head(row, values: dict, labels: dict, heads: dict, heads_in_file: dict) -> None:
-    """One head per household: not a second one in the file, nor one the register has."""
+    """One head per household: not a second one in the file, nor one the register has (unless
+    the row is that head, imported again)."""
     if not is_head_relation(values.get("household_relation")):
         return
     number = clean_household_number(values.get("household_number"))
     if not number:
         return
     label = labels["household_relation"]
-    if number in heads:
+    if number in heads and heads[number].id != row.existing_id:
         row.errors.append((label, _("Household %(number)s already has a head: %(name)s.",
                                     number=number, name=heads[number].full_name)))
     elif number in heads_in_file:

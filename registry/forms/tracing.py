@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateField, IntegerField, SelectField, StringField,
-                     TextAreaField, TimeField)
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError
 
 from registry.forms import BaseForm, choices
+from registry.forms.fields import VietnameseDateField as DateField
+from registry.forms.fields import VietnameseTimeField as TimeField
 from registry.models import FollowUp, IndexDateKind
 from registry.timeutil import local_today
 

@@ -12,11 +12,13 @@ from registry.extensions import db
 from registry.forms import BaseForm, choices, int_or_none
 from registry.forms.communes import ClockTimeField
 from registry.forms.imports import RowForm, empty_cells, read_table, take_form_errors
-from registry.forms.validators import VietnamesePhone
-from registry.models import Commune
+from registry.forms.fields import PhoneField
+from registry.forms.validators import VietnamesePhone, phone_refusal
+from registry.models import Commune, VenueStatus
+from registry.phones import PhoneError, parse_phone
 from registry.services.communes import villages_for
 from registry.services.imports import ImportResult
-from registry.services.venues import categories_for
+from registry.services.venues import VenueFilter, categories_for, venue_key, venues_by_key
 from registry.text import fold
 
 
@@ -35,7 +37,7 @@ class VenueForm(BaseForm):
     manager_name = StringField(_l("Person responsible for the QR code"), validators=[
         DataRequired(message=_l("Enter the name of the person responsible.")),
         Length(max=120, message=_l("At most 120 characters."))])
-    manager_phone = StringField(_l("Their phone"), validators=[
+    manager_phone = PhoneField(_l("Their phone"), validators=[
         DataRequired(message=_l("Enter the phone of the person responsible.")),
         VietnamesePhone()])
     point_lines = TextAreaField(_l("Check-in points (one per line)"), validators=[
@@ -120,9 +122,27 @@ def import_header() -> list[str]:
     return [str(label) for _key, label in IMPORT_COLUMNS]
 
 
+def preview_columns() -> list[tuple[str, str]]:
+    """The columns the import preview shows, with their headers."""
+    return [(key, str(label)) for key, label in IMPORT_COLUMNS
+            if key in ("name", "category", "address", "village", "manager_name",
+                       "manager_phone")]
+
+
+def phone_cell_message(value: str) -> str:
+    """A refused phone cell in words that name the cell's value."""
+    try:
+        parse_phone(value)
+    except PhoneError as exc:
+        if exc.reason != "not_a_number":
+            return _("\"%(value)s\": %(message)s", value=value,
+                     message=phone_refusal(exc, ""))
+    return _("\"%(value)s\" is not a phone number.", value=value)
+
+
 def _cell_message(column: str, value: str) -> str | None:
     if column == "manager_phone":
-        return _("\"%(value)s\" is not a phone number.", value=value)
+        return phone_cell_message(value)
     return None
 
 
@@ -144,8 +164,11 @@ def parse_venue_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
     form = VenueForm(formdata=None, meta={"csrf": False})
     fill_venue_choices(form, commune_id)
     checker = RowForm(form)
+    registered = venues_by_key(commune_id)
     seen: dict[str, int] = {}
     for row in data:
+        if row.is_sample:
+            continue
         values = row.values
         skip = empty_cells(row, IMPORT_REQUIRED, labels)
         category = categories.get(fold(values.get("category", "")))
@@ -167,14 +190,35 @@ def parse_venue_rows(commune_id: int, rows: list[list[str]]) -> ImportResult:
             "point_lines": "\n".join((values.get("points") or "").split(";")),
             "notes": values.get("notes", "")})
         take_form_errors(row, checker, FIELD_COLUMNS, labels, skip, _cell_message)
-        key = fold(values.get("name", "")) + "|" + fold(values.get("address", ""))
+        key = venue_key(values.get("name", ""), values.get("address", ""))
         if values.get("name") and key in seen:
             row.errors.append((labels["name"], _(
                 "The same venue is already on row %(line)s.", line=seen[key])))
         seen.setdefault(key, row.line)
+        match = registered.get(key) if values.get("name") else None
+        if match is not None:
+            row.existing_id = match.id
+            row.existing_label = _("Already registered: %(venue)s", venue=match.name + (
+                f", {match.address}" if match.address else ""))
         row.cleaned = {
             "name": form.name.data, "category_id": form.category_id.data,
             "address": form.address.data or None, "village_id": form.village_id.data,
             "manager_name": form.manager_name.data, "manager_phone": form.manager_phone.data,
             "notes": form.notes.data or None, "point_names": form.point_names()}
     return ImportResult(rows=data)
+
+
+def venue_filter_from_args(args) -> VenueFilter:
+    """The venue list's filter from a query string (?q=&category=&village=&status=): the list
+    itself, its export, and the poster batch of "every venue matching the filter"."""
+    def as_int(name):
+        value = args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    status = args.get("status")
+    return VenueFilter(
+        query=(args.get("q") or "")[:100],
+        category_id=as_int("category"),
+        village_id=as_int("village"),
+        status=VenueStatus(status) if status in {s.value for s in VenueStatus} else None,
+    )

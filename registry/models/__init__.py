@@ -4,7 +4,8 @@ from registry.models.checkins import (Checkin, CheckinDailyCount, CheckinPoint, 
                                       CheckoutReason, TimePrecision)
 from registry.models.communes import Commune, Village
 from registry.models.declarations import DeclarationQuestion, Sex
-from registry.models.jobs import Job, JobStatus
+from registry.models.imports import ImportReceipt
+from registry.models.jobs import Job, JobStatus, ScheduledRun
 from registry.models.notices import ExposureNotice, NoticeChannel
 from registry.models.paper import (BatchStatus, DoubleEntry, FormKind, PaperBatch, PaperLine,
                                    PaperSheet, SheetStatus)
@@ -16,6 +17,7 @@ from registry.models.reports import (OutgoingDocument, Report, ReportDirective, 
                                      SignerKind, SigningMaterial)
 from registry.models.residents import CardStatus, OfflineScan, Resident, ResidentCard
 from registry.models.retention import SheetDestruction
+from registry.models.storage import StoredFile, StoredFileChunk
 from registry.models.tallies import CheckinTally
 from registry.models.tracing import (CaseContact, CaseHold, CaseSearch, CaseStatus, FollowUp,
                                      IndexDateKind, TracingCase)
@@ -25,13 +27,15 @@ from registry.models.venues import Venue, VenueCategory, VenueStatus
 __all__ = [
     "AuditEvent",
     "BatchStatus", "CardStatus", "CaseContact", "CaseHold", "CaseSearch", "CaseStatus",
-    "Checkin", "CheckinDailyCount", "CheckinTally", "CheckinPoint", "CheckinSource", "CheckoutReason", "Commune",
+    "Checkin", "CheckinDailyCount", "CheckinPoint", "CheckinSource", "CheckinTally",
+    "CheckoutReason", "Commune",
     "DeclarationQuestion", "DoubleEntry", "ExposureNotice", "FollowUp", "FollowUpKind",
-    "FormKind", "IndexDateKind", "Job", "JobStatus",
+    "FormKind", "ImportReceipt", "IndexDateKind", "Job", "JobStatus",
     "LinkReason", "LinkStatus", "NoticeChannel", "OfflineScan", "OutgoingDocument", "PaperBatch",
     "PaperLine", "PaperSheet", "PersonLink", "PersonRequest", "Reminder", "ReminderVenue",
     "Report", "ReportDirective", "ReportStatus", "Resident",
-    "ResidentCard", "RetiredPointToken", "Role", "Sex", "SheetDestruction", "SheetStatus",
-    "SignerKind", "SigningMaterial", "TimePrecision", "TracingCase", "User", "Venue",
+    "ResidentCard", "RetiredPointToken", "Role", "ScheduledRun", "Sex", "SheetDestruction",
+    "SheetStatus", "SignerKind", "SigningMaterial", "StoredFile", "StoredFileChunk",
+    "TimePrecision", "TracingCase", "User", "Venue",
     "VenueCategory", "VenueFollowUp", "VenueStatus", "Village",
 ]

@@ -83,6 +83,12 @@ class Checkin(db.Model):
               "venue_id", "source"),
         # The automatic check-out looks for open visits (no exit time) every few minutes.
         Index("ix_checkins_checked_out_at", "checked_out_at"),
+        # Tracing looks a person up by name, phone or ID number within one commune: with the
+        # commune first, a province's other communes (a hundred times the rows, the same common
+        # names) are never read.
+        Index("ix_checkins_commune_search_name", "commune_id", "search_name"),
+        Index("ix_checkins_commune_phone", "commune_id", "phone"),
+        Index("ix_checkins_commune_id_number", "commune_id", "id_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,15 +107,15 @@ class Checkin(db.Model):
     )
     # The declaration. Text is NFC; search_name is folded for diacritic-free search.
     full_name: Mapped[str] = mapped_column(String(120))
-    search_name: Mapped[str] = mapped_column(String(120), index=True)
-    id_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    search_name: Mapped[str] = mapped_column(String(120))
+    id_number: Mapped[str | None] = mapped_column(String(20))
     birth_year: Mapped[int | None] = mapped_column(Integer)
     sex: Mapped[str | None] = mapped_column(String(8))  # male / female / other
     nationality: Mapped[str | None] = mapped_column(String(64))
     province: Mapped[str | None] = mapped_column(String(120))
     ward: Mapped[str | None] = mapped_column(String(120))
     address: Mapped[str | None] = mapped_column(String(255))
-    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
     email: Mapped[str | None] = mapped_column(String(120))
     # Answers to the health questions, keyed by question code, so an admin can change the
     # question list without breaking old answers: {"fever": {"answer": true, "text": "..."}}.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
@@ -67,3 +67,24 @@ class Job(db.Model):
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self.status.value}>"
+
+
+class ScheduledRun(db.Model):
+    """One run of a periodic task (the nightly purge, the job sweep) for one slot of its
+    schedule. Every job consumer's scheduler queues each periodic task; the unique key lets
+    only the first to claim a slot run it, however many consumers there are."""
+
+    __tablename__ = "scheduled_runs"
+    __table_args__ = (UniqueConstraint("task", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(String(80))
+    # The minute of the schedule this run is for (UTC), not the minute it started.
+    slot: Mapped[datetime] = mapped_column(index=True)
+    # Which consumer ran it (host and process), for the administrator reading the log.
+    runner: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<ScheduledRun {self.task} {self.slot:%Y-%m-%d %H:%M} {self.runner}>"

@@ -3,6 +3,7 @@ card-sized page, always in Vietnamese; large prints as a background job in parts
 sheets, rendered by both workers and joined."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from flask_babel import force_locale
@@ -11,7 +12,7 @@ from flask_babel import gettext as _
 from registry.extensions import db
 from registry.models import Commune, ResidentCard
 from registry.pdf import merge_pdfs, render_pdf
-from registry.pdf.qr import qr_png_data_uri
+from registry.pdf.qr import QUIET_ZONE, qr_png_data_uri
 from registry.services.jobs import JobContext, JobError, JobKind
 from registry.services.residents.cards import card_url, load_cards
 
@@ -19,13 +20,41 @@ CARDS_PER_SHEET = 10
 # Cards per part of a printing job: 10 A4 sheets, about a second of WeasyPrint each.
 CARDS_PER_PART = 100
 
+# The code on an ID-1 card (54 mm high): at least 50 mm, with the four modules of quiet zone a
+# scanner wants inside the card. 50 mm + 8 modules ≤ 54 mm needs modules of at most 0.5 mm,
+# so at least 100 of them: QR version 21 (101 modules) or more; error correction H, which
+# that version holds with room to spare, keeps a worn card readable.
+CARD_MM = 54.0
+CARD_QR_MM = 50.0
+CARD_QR_VERSION = math.ceil((math.ceil(2 * QUIET_ZONE * CARD_QR_MM / (CARD_MM - CARD_QR_MM))
+                             - 17) / 4)
+CARD_QR_ERROR = "h"
+CARD_QR_SIDE_MM = round(CARD_QR_MM * (17 + 4 * CARD_QR_VERSION + 2 * QUIET_ZONE)
+                        / (17 + 4 * CARD_QR_VERSION), 2)
+
+
+def balanced_lines(text: str, lines: int = 2) -> list[str]:
+    """The words of `text` in `lines` lines of lengths as even as possible (the card's title:
+    "THẺ KIỂM SOÁT" / "DỊCH BỆNH", never one word left alone on a line)."""
+    words = text.split()
+    if lines < 2 or len(words) < 2:
+        return [text]
+    best = None
+    for cut in range(1, len(words)):
+        head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+        rest = balanced_lines(tail, lines - 1)
+        longest = max(len(head), *(len(r) for r in rest))
+        if best is None or longest < best[0]:
+            best = (longest, [head, *rest])
+    return best[1]
+
 
 def _card_view(card: ResidentCard) -> dict:
     resident = card.resident
-    # The card itself gives the QR its quiet zone.
-    return {"qr": qr_png_data_uri(card_url(card)), "full_name": resident.full_name,
-            "birth_year": resident.birth_year, "number": card.number,
-            "village": resident.village.name if resident.village else ""}
+    return {"qr": qr_png_data_uri(card_url(card), CARD_QR_ERROR, border=QUIET_ZONE,
+                                  version=CARD_QR_VERSION),
+            "full_name": resident.full_name, "birth_year": resident.birth_year,
+            "number": card.number, "village": resident.village.name if resident.village else ""}
 
 
 def render_cards_pdf(commune: Commune, cards: list[ResidentCard], *, single: bool = False) -> bytes:
@@ -35,7 +64,9 @@ def render_cards_pdf(commune: Commune, cards: list[ResidentCard], *, single: boo
     sheets = [views[i:i + size] for i in range(0, len(views), size)]
     with force_locale("vi"):  # cards are official documents: always Vietnamese
         return render_pdf("pdf/cards.html", stylesheets=("base.css", "cards.css"),
-                          sheets=sheets, commune=commune, single=single)
+                          sheets=sheets, commune=commune, single=single,
+                          title_lines=balanced_lines(_("DISEASE-CONTROL CARD")),
+                          qr_mm=CARD_QR_SIDE_MM, qr_top_mm=round((CARD_MM - CARD_QR_SIDE_MM) / 2, 2))
 
 
 def split_card_job(params: dict) -> list[dict]:

@@ -14,10 +14,23 @@ from registry.pdf import merge_pdfs, render_pdf
 from registry.pdf.qr import qr_size_with_border, qr_svg_data_uri
 from registry.services.jobs import JobContext, JobError, JobKind
 from registry.services.posters import DEFAULT_SIZE, POSTER_SIZES, checkin_url
+from registry.text import fold
 from registry.timeutil import local_today
 
 # Q recovers ~25 % of a scuffed or rained-on poster; never Micro QR (qr_svg_data_uri).
 POSTER_ERROR_LEVEL = "q"
+
+
+def address_line(venue, commune: Commune) -> str:
+    """Where the venue is, each place named once: its address, then its village, commune and
+    province unless the address already says them ("Thôn Đông, Xã Triệu Sơn" is followed by
+    "Thanh Hóa" only, not by "Xã Triệu Sơn" again)."""
+    parts = [venue.address] if venue.address else []
+    for place in (venue.village.name if venue.village else None, commune.name,
+                  commune.province_name):
+        if place and not any(fold(place) in fold(part) for part in parts):
+            parts.append(place)
+    return ", ".join(parts)
 
 
 def poster_items(points: list[CheckinPoint], size: str) -> list[dict]:
@@ -31,6 +44,7 @@ def poster_items(points: list[CheckinPoint], size: str) -> list[dict]:
         url = checkin_url(point)
         items.append({
             "point": point, "venue": venue, "commune": commune, "url": url,
+            "address": address_line(venue, commune),
             "qr": qr_svg_data_uri(url, error=POSTER_ERROR_LEVEL),
             "qr_mm": round(qr_size_with_border(url, code_mm, error=POSTER_ERROR_LEVEL), 2),
             # Several points of one venue each get a poster; name the point only then.

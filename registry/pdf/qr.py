@@ -11,11 +11,14 @@ PT_PER_MM = 72 / 25.4
 QUIET_ZONE = 4  # modules of white around the code, as the standard asks
 
 
-def make_qr(data: str, error: str = "q", *, mask: int | None = None) -> segno.QRCode:
+def make_qr(data: str, error: str = "q", *, mask: int | None = None,
+            version: int | None = None) -> segno.QRCode:
     """A QR code (`micro=False` through make_qr: phones cannot read Micro QR). Error correction
     Q by default, for posters that get scuffed. A fixed `mask` skips segno's evaluation of all
-    eight (pure Python, ~2 ms a code): any mask gives a valid code."""
-    return segno.make_qr(data, error=error, boost_error=False, mask=mask)
+    eight (pure Python, ~2 ms a code): any mask gives a valid code. A `version` (1–40) asks for
+    at least that many modules (a card's code: small modules, so that its quiet zone of four
+    modules fits the card)."""
+    return segno.make_qr(data, error=error, boost_error=False, mask=mask, version=version)
 
 
 def qr_svg_data_uri(data: str, error: str = "q") -> str:
@@ -25,11 +28,13 @@ def qr_svg_data_uri(data: str, error: str = "q") -> str:
                                              light="#fff", omitsize=True)
 
 
-def qr_png_data_uri(data: str, error: str = "m", border: int = 0) -> str:
-    """A PNG data URI of a QR code, one pixel per module: drawn without smoothing (CSS
-    image-rendering: pixelated) it is as sharp as an SVG and much faster for WeasyPrint."""
+def qr_png_data_uri(data: str, error: str = "m", border: int = 0,
+                    version: int | None = None) -> str:
+    """A PNG data URI of a QR code, one pixel per module, with `border` modules of quiet zone:
+    drawn without smoothing (CSS image-rendering: pixelated) it is as sharp as an SVG and much
+    faster for WeasyPrint."""
     out = io.BytesIO()
-    make_qr(data, error, mask=0).save(out, kind="png", scale=1, border=border)
+    make_qr(data, error, mask=0, version=version).save(out, kind="png", scale=1, border=border)
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 

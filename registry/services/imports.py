@@ -1,19 +1,22 @@
 """Spreadsheet imports (venues, residents): rows checked one by one, errors per row and column,
-written all or nothing; the upload kept between the preview and the confirmation."""
+rows matching a record already registered (skipped or updated, as the clerk chooses), the
+template's sample row left out; written all or nothing; the upload kept between the preview
+and the confirmation, and a receipt so that one preview is never imported twice."""
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import select
 
+from registry.extensions import db
+from registry.models import ImportReceipt
+from registry.storage import StoredInfo, storage
 from registry.text import fold
+from registry.timeutil import utcnow
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -28,6 +31,14 @@ class ImportRow:
     errors: list[tuple[str, str]] = field(default_factory=list)
     cleaned: dict = field(default_factory=dict)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    # The record already registered that this row stands for (same venue, same resident), and
+    # how the preview describes it; the confirmation skips or updates it.
+    existing_id: int | None = None
+    existing_label: str = ""
+    # The template's own sample row: shown as such in the preview, never imported.
+    is_sample: bool = False
+    # Cells the preview shows composed from others (a household: number · relation).
+    shown: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -38,13 +49,53 @@ class ImportResult:
     header_error: str | None = None
 
     @property
+    def data_rows(self) -> list[ImportRow]:
+        """The rows that stand for records: all but the template's sample row."""
+        return [r for r in self.rows if not r.is_sample]
+
+    @property
     def is_valid(self) -> bool:
-        return self.header_error is None and bool(self.rows) and \
-            all(not r.errors for r in self.rows)
+        return self.header_error is None and bool(self.data_rows) and \
+            all(not r.errors for r in self.data_rows)
 
     @property
     def error_count(self) -> int:
-        return sum(len(r.errors) for r in self.rows)
+        return sum(len(r.errors) for r in self.data_rows)
+
+    @property
+    def new_rows(self) -> list[ImportRow]:
+        """Rows that add a record."""
+        return [r for r in self.data_rows if r.existing_id is None]
+
+    @property
+    def matching_rows(self) -> list[ImportRow]:
+        """Rows that match a record already registered."""
+        return [r for r in self.data_rows if r.existing_id is not None]
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(r.warnings) for r in self.data_rows)
+
+
+@dataclass
+class ImportOutcome:
+    """What a confirmed import did."""
+
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+
+
+def is_sample_row(values: dict, marker_key: str) -> bool:
+    """Whether a row is the template's sample: its first cell starts with the sample marker
+    ("Ví dụ:" or "Example:", written by the template), in any case and with or without
+    diacritics."""
+    first = fold(values.get(marker_key, ""))
+    return any(first.startswith(mark) for mark in SAMPLE_MARKS)
+
+
+# The words that open the sample row of every import template, folded: "Ví dụ:", "Example:".
+SAMPLE_MARKS = ("vi du:", "example:")
 
 
 def header_index(header: list[str], columns, required, aliases: dict | None = None
@@ -77,32 +128,47 @@ def header_index(header: list[str], columns, required, aliases: dict | None = No
 # A previewed file waits this long for its confirmation; then it is deleted (it holds personal
 # data: residents' names, managers' phones).
 STASH_KEEP = timedelta(hours=2)
+# The storage keys of previewed files: uploads/<kind>-<user id>-<token>.<csv|xlsx>, kept in the
+# storage all servers share, so the confirmation may reach another server than the preview.
+UPLOADS_AREA = "uploads/"
 
 
-def _upload_dir() -> Path:
-    """instance/uploads, a folder only the registry's own user can open."""
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if path.stat().st_mode & 0o777 != 0o700:
-        path.chmod(0o700)
-    return path
+@dataclass(frozen=True)
+class StashedUpload:
+    """A previewed file waiting for its confirmation, wherever the storage keeps it."""
+
+    key: str
+
+    @property
+    def name(self) -> str:
+        """The file's name, whose suffix says how to read it (.csv or .xlsx)."""
+        return self.key.rsplit("/", 1)[1]
+
+    def read_bytes(self) -> bytes:
+        """The file's bytes (a spreadsheet is parsed whole)."""
+        data = storage().read_bytes(self.key)
+        if data is None:
+            raise FileNotFoundError(self.key)
+        return data
+
+    def delete(self) -> None:
+        """Once imported (or expired), the file goes."""
+        storage().delete(self.key)
 
 
-def _expired(path: Path, now: float) -> bool:
-    """Whether a stashed file is older than STASH_KEEP (or gone)."""
-    try:
-        return path.stat().st_mtime < now - STASH_KEEP.total_seconds()
-    except FileNotFoundError:
-        return True
+def _expired(info: StoredInfo, now: datetime) -> bool:
+    """Whether a stashed file is older than STASH_KEEP."""
+    return info.created_at < now - STASH_KEEP
 
 
-def delete_old_uploads(now: float | None = None) -> int:
+def delete_old_uploads(now: datetime | None = None) -> int:
     """Delete previewed files older than STASH_KEEP; returns how many."""
-    now = time.time() if now is None else now
+    now = now or utcnow()
+    store = storage()
     deleted = 0
-    for path in _upload_dir().iterdir():
-        if path.is_file() and _expired(path, now):
-            path.unlink(missing_ok=True)
+    for info in store.list(UPLOADS_AREA):
+        if _expired(info, now):
+            store.delete(info.key)
             deleted += 1
     return deleted
 
@@ -113,21 +179,42 @@ def stash_upload(kind: str, user_id: int, filename: str, data: bytes) -> str:
     delete_old_uploads()
     token = secrets.token_urlsafe(16)
     suffix = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
-    path = _upload_dir() / f"{kind}-{user_id}-{token}{suffix}"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(data)
+    storage().put_bytes(f"{UPLOADS_AREA}{kind}-{user_id}-{token}{suffix}", data)
     return token
 
 
-def stashed_upload(kind: str, user_id: int, token: str) -> Path | None:
+def stashed_upload(kind: str, user_id: int, token: str) -> StashedUpload | None:
     """The file stashed by this user under `token`, or None (expired, someone else's, forged)."""
     if not _TOKEN.match(token or ""):
         return None
-    matches = sorted(_upload_dir().glob(f"{kind}-{user_id}-{token}.*"))
+    store = storage()
+    matches = store.list(f"{UPLOADS_AREA}{kind}-{user_id}-{token}.")
     if not matches:
         return None
-    if _expired(matches[0], time.time()):
-        matches[0].unlink(missing_ok=True)
+    if _expired(matches[0], utcnow()):
+        store.delete(matches[0].key)
         return None
-    return matches[0]
+    return StashedUpload(matches[0].key)
+
+
+# --- one import per preview -------------------------------------------------------------
+
+
+def receipt_for(kind: str, token: str) -> ImportReceipt | None:
+    """The receipt of the import already made from this preview, if any."""
+    return db.session.scalar(select(ImportReceipt).where(ImportReceipt.kind == kind,
+                                                         ImportReceipt.token == token))
+
+
+def claim_preview(commune_id: int, user, kind: str, token: str) -> ImportReceipt:
+    """Write the receipt of this preview's import before importing anything.
+
+    Its token is unique: a second confirm of the same preview (a double click, a replayed
+    request) is refused by the database even when both run at the same moment, and the caller
+    (`retry_on_unique_clash`) runs again and finds this receipt.
+    """
+    receipt = ImportReceipt(commune_id=commune_id, user_id=user.id, kind=kind, token=token,
+                            added=0, updated=0, skipped=0)
+    db.session.add(receipt)
+    db.session.flush()
+    return receipt

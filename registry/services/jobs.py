@@ -11,11 +11,17 @@ started by `bin/serve` with two processes) runs it. A kind without `split` runs 
 `func(ctx, params) -> (path, download_name)`. A kind with `split` is cut into parts that huey hands
 to both worker processes (`func(ctx, part_params)` writes `ctx.part_path`); the worker finishing
 the last part calls `merge(ctx, params, part_paths) -> (path, download_name)`.
+
+Where the files are: a job works in a private scratch folder of the worker's machine
+(`ctx.workdir`, deleted when the step ends); each part and the finished file go to the storage
+(`registry.storage`: the instance folder, or the database all servers share) under
+`jobs/<job id>/`, so the worker merging the parts and the web server answering the download
+may be on other machines than the one that rendered a part.
 """
 from __future__ import annotations
 
-import os
-import shutil
+import contextlib
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +33,7 @@ from sqlalchemy import func, select, update
 from registry import signals
 from registry.extensions import db
 from registry.models import Commune, Job, JobStatus
+from registry.storage import StorageError, StoredInfo, check_key, storage
 from registry.timeutil import utcnow
 from registry.transactions import commit_early
 
@@ -37,9 +44,12 @@ STALE_AFTER = timedelta(seconds=120)
 HARD_STALE_AFTER = timedelta(minutes=30)
 # Job files hold personal data (cards carry names and photos' places, posters a venue's
 # manager): a finished or failed job's folder is deleted after this long, and never later than
-# the commune's retention period. Only the job's owner can read them (folders 0700, files 0600).
+# the commune's retention period. Only the registry's own user can read them (folders 0700,
+# files 0600 in the instance folder; the registry's role in the database).
 KEEP_FILES_FOR = timedelta(days=7)
-PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+PRIVATE_DIR = 0o700
+# The storage keys of job files start so: jobs/<job id>/<file name>.
+JOBS_AREA = "jobs/"
 
 
 class JobError(Exception):
@@ -100,31 +110,64 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def make_private(path: Path) -> None:
-    """A file only the registry's own user can read (as backups are)."""
-    if path.is_file():
-        os.chmod(path, PRIVATE_FILE)
-
-
 def jobs_dir(app: Flask | None = None) -> Path:
-    """instance/jobs: one private folder per job holding its parts and its finished file."""
+    """instance/jobs: where the local storage keeps one private folder per job."""
     app = app or current_app
     return private_dir(Path(app.instance_path) / "jobs")
 
 
-def job_workdir(job_id: int) -> Path:
-    """The private folder of one job."""
-    return private_dir(jobs_dir() / str(job_id))
+@contextlib.contextmanager
+def scratch_dir(job_id: int):
+    """A private folder (0700) on this machine for one step of a job, deleted when the step
+    ends, crashed or not (under systemd, PrivateTmp= also clears what a killed worker left)."""
+    with tempfile.TemporaryDirectory(prefix=f"registry-job-{job_id}-") as folder:
+        yield Path(folder)
 
 
-def job_file(job: Job) -> Path | None:
-    """The finished file of a done job, if it is still there."""
+def job_key(job_id: int, name: str) -> str:
+    """The storage key of a job's file."""
+    return f"{JOBS_AREA}{job_id}/{name}"
+
+
+def store_job_file(job_id: int, path: Path) -> str:
+    """Put a part or the finished file into the storage; its path under `jobs/`."""
+    storage().put_file(job_key(job_id, path.name), path)
+    return f"{job_id}/{path.name}"
+
+
+def fetch_parts(ctx: JobContext, count: int) -> list[Path]:
+    """The job's parts as local files for the merge: in place on the local storage, else
+    copied (a chunk at a time) into the merging worker's scratch folder."""
+    store = storage()
+    paths = []
+    for index in range(count):
+        wanted = JobContext(ctx.job_id, ctx.workdir, index).part_path
+        key = job_key(ctx.job_id, wanted.name)
+        local = store.local_path(key)
+        if local is None:
+            if store.info(key) is None:
+                raise JobError(f"part {index} of job {ctx.job_id} is missing")
+            local = store.fetch(key, wanted)
+        paths.append(local)
+    return paths
+
+
+def delete_parts(job_id: int, count: int) -> None:
+    """The parts, once merged into the finished file."""
+    store = storage()
+    for index in range(count):
+        store.delete(job_key(job_id, JobContext(job_id, Path("."), index).part_path.name))
+
+
+def job_file(job: Job) -> StoredInfo | None:
+    """The finished file of a done job, if it is still kept."""
     if job.status != JobStatus.DONE or not job.result_path:
         return None
-    path = (jobs_dir() / job.result_path).resolve()
-    if jobs_dir().resolve() not in path.parents or not path.is_file():
+    try:
+        key = check_key(JOBS_AREA + job.result_path)
+    except StorageError:
         return None
-    return path
+    return storage().info(key)
 
 
 def update_job(job_id: int, **values) -> None:
@@ -181,9 +224,9 @@ def expire_stale_jobs(commune_id: int | None = None) -> int:
 
 
 def delete_job_files(job: Job | int) -> None:
-    """Remove a job's folder (its parts and finished file)."""
+    """Remove a job's files (its parts and finished file)."""
     job_id = job if isinstance(job, int) else job.id
-    shutil.rmtree(jobs_dir() / str(job_id), ignore_errors=True)
+    storage().delete_prefix(f"{JOBS_AREA}{job_id}/")
 
 
 def keep_period(commune: Commune | None) -> timedelta:
@@ -195,14 +238,19 @@ def keep_period(commune: Commune | None) -> timedelta:
 
 
 def delete_old_job_files(now: datetime | None = None) -> int:
-    """Delete the folders of jobs finished (done or failed) longer ago than their keep period,
-    and folders no job owns; returns how many folders went.
+    """Delete the files of jobs finished (done or failed) longer ago than their keep period,
+    and files no job owns; returns how many jobs' folders went.
 
-    Walks the folders on disk rather than the jobs table, so a part file a failed job left
-    behind, or the folder of a job whose row is gone, is found too.
+    Walks the files in the storage rather than the jobs table, so a part file a failed job left
+    behind, or the files of a job whose row is gone, are found too.
     """
     now = now or utcnow()
-    folders = {int(p.name): p for p in jobs_dir().iterdir() if p.is_dir() and p.name.isdigit()}
+    store = storage()
+    folders: set[int] = set()
+    for info in store.list(JOBS_AREA):
+        folder, _slash, rest = info.key[len(JOBS_AREA):].partition("/")
+        if folder.isdigit() and rest:
+            folders.add(int(folder))
     if not folders:
         return 0
     jobs = {job.id: job for job in db.session.scalars(select(Job).where(
@@ -210,7 +258,7 @@ def delete_old_job_files(now: datetime | None = None) -> int:
     communes = {c.id: c for c in db.session.scalars(select(Commune).where(
         Commune.id.in_({j.commune_id for j in jobs.values()})))}
     deleted = 0
-    for job_id, folder in folders.items():
+    for job_id in sorted(folders):
         job = jobs.get(job_id)
         if job is not None:
             if not job.is_finished:
@@ -219,7 +267,7 @@ def delete_old_job_files(now: datetime | None = None) -> int:
                     communes.get(job.commune_id)):
                 continue
             job.result_path = None
-        shutil.rmtree(folder, ignore_errors=True)
+        delete_job_files(job_id)
         deleted += 1
     db.session.flush()
     return deleted

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from registry.extensions import db
 from registry.models import CheckinPoint, Venue, VenueCategory, VenueStatus
 from registry.services.audit import record_event
-from registry.services.imports import ImportResult
+from registry.services.imports import ImportOutcome, ImportResult
 from registry.text import fold, like_pattern, nfc, nfc_multiline
 from registry.timeutil import utcnow
 
@@ -142,11 +142,45 @@ def add_category(commune_id: int, name: str) -> VenueCategory:
     return category
 
 
-def import_venues(commune_id: int, user, result: ImportResult) -> int:
-    """Register every row of a valid import; the request commits or rolls back all of them."""
+def venue_key(name: str | None, address: str | None) -> str:
+    """What makes two venues the same for an import: the name and the address, without
+    diacritics, case or extra spaces ("Chợ Nưa", "Thôn Đông" = "CHO NUA", "thon dong")."""
+    return fold(name) + "|" + fold(address)
+
+
+def venues_by_key(commune_id: int) -> dict[str, Venue]:
+    """The commune's venues by `venue_key`, to mark import rows that are already registered."""
+    return {venue_key(v.name, v.address): v for v in db.session.scalars(
+        select(Venue).where(Venue.commune_id == commune_id).order_by(Venue.id))}
+
+
+# What an import may change on a venue already registered: not its name and address, which
+# are how the row found it.
+_IMPORT_UPDATES = ("category_id", "village_id", "manager_name", "manager_phone", "notes")
+
+
+def import_venues(commune_id: int, user, result: ImportResult, *,
+                  update_existing: bool = False) -> ImportOutcome:
+    """Register every new row of a valid import; rows matching a registered venue are skipped,
+    or update it (filled cells only, new check-in points added) with `update_existing`. The
+    request commits or rolls back all of them."""
     if not result.is_valid:
         raise ValueError("import has errors")
-    for row in result.rows:
+    outcome = ImportOutcome()
+    for row in result.data_rows:
         fields = dict(row.cleaned)
-        register_venue(commune_id, user, point_names=fields.pop("point_names"), **fields)
-    return len(result.rows)
+        point_names = fields.pop("point_names")
+        if row.existing_id is None:
+            register_venue(commune_id, user, point_names=point_names, **fields)
+            outcome.added += 1
+            continue
+        venue = db.session.get(Venue, row.existing_id)
+        if not update_existing or venue is None or venue.commune_id != commune_id:
+            outcome.skipped += 1
+            continue
+        changes = update_venue(venue, user, point_names=point_names or None,
+                               **{k: fields[k] for k in _IMPORT_UPDATES
+                                  if fields.get(k) not in (None, "")})
+        outcome.updated += bool(changes)
+        outcome.skipped += not changes
+    return outcome

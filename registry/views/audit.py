@@ -13,7 +13,7 @@ from registry.extensions import db
 from registry.forms.audit import AuditFilterForm
 from registry.models import AuditEvent, Role, User
 from registry.security import roles_required
-from registry.services.audit import action_label, object_label
+from registry.services.audit import action_label, describe_details, object_label
 from registry.services.privacy import mask_id_number
 from registry.timeutil import local_to_utc
 
@@ -62,4 +62,7 @@ def init_app(app) -> None:
     page that shows audit events."""
     app.register_blueprint(bp)
     app.add_template_filter(mask_id_number, "mask_id")
-    app.jinja_env.globals.update(action_label=action_label, object_label=object_label)
+    app.jinja_env.globals.update(
+        action_label=action_label, object_label=object_label,
+        audit_details=lambda event, masked=False: describe_details(
+            event, mask=mask_id_number if masked else None))

@@ -23,6 +23,7 @@ from registry.formatting import phone_national
 from registry.forms import ActionForm
 from registry.forms.checkins import answer_all_no, companion_form
 from registry.forms.declarations import declaration_form
+from registry.forms.validators import entry_warnings
 from registry.models import Checkin, CheckinSource, Role, Venue
 from registry.security import roles_required
 from registry.services.audit import record_event
@@ -184,6 +185,9 @@ def page(token: str):
         else:
             message = _("Checked in. Show this screen to the staff if asked.")
         flash(message, "success")
+        for warning in entry_warnings(form.phone, form.id_number.data, form.birth_year.data,
+                                      form.sex.data):
+            flash(warning, "warning")
         return _with_device_cookie(redirect(url_for("checkins.page", token=token)), cookie)
     expired = request.method == "POST" and _csrf_failed(form)
     return _with_device_cookie(make_response(render_template(

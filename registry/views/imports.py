@@ -11,9 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry import spreadsheets
+from registry.extensions import db
 from registry.formatting import number
-from registry.services.imports import ImportResult, stash_upload, stashed_upload
+from registry.services.imports import (ImportOutcome, ImportResult, claim_preview, receipt_for,
+                                       stash_upload, stashed_upload)
 from registry.spreadsheets import SpreadsheetError, read_rows
+from registry.timeutil import to_local
+from registry.transactions import retry_on_unique_clash
 
 Parser = Callable[[int, list[list[str]]], ImportResult]
 
@@ -63,26 +67,69 @@ def preview_upload(form, kind: str, parse: Parser) -> tuple[ImportResult | None,
     return result, token
 
 
-def confirm_upload(csrf_form, kind: str, parse: Parser, run_import: Callable[..., int],
-                   upload_endpoint: str) -> int | object:
+def confirm_upload(csrf_form, kind: str, parse: Parser, run_import: Callable[..., ImportOutcome],
+                   upload_endpoint: str) -> ImportOutcome | object:
     """Import the previewed file, every row or none (checked again: data may have changed).
 
-    Returns the number imported, or a redirect back to the upload page.
+    Rows matching a registered record are skipped, or updated when the form says
+    `existing=update`. A preview is imported once: a second click or a replayed request finds
+    the first one's receipt and changes nothing. Returns what was done, or a redirect (back to
+    the upload page, or to the list after a repeat).
     """
     token = request.form.get("token", "")
     if not csrf_form.validate_on_submit() or not token.replace("-", "").replace("_", "").isalnum():
         abort(400)
-    path = stashed_upload(kind, current_user.id, token)
-    if path is None:
+    update_existing = request.form.get("existing") == "update"
+
+    def already_done(receipt):
+        flash(_("This file was already imported at %(time)s; nothing was imported again.",
+                time=to_local(receipt.created_at).strftime("%H:%M %d/%m/%Y")), "info")
+        return redirect(url_for(upload_endpoint))
+
+    done = receipt_for(kind, token)
+    if done is not None:
+        return already_done(done)
+    stashed = stashed_upload(kind, current_user.id, token)
+    if stashed is None:
         flash(_("The preview has expired. Upload the file again."), "warning")
         return redirect(url_for(upload_endpoint))
-    try:
-        result = parse(current_user.commune_id, read_rows(path.name, path.read_bytes()))
-    except SpreadsheetError:
-        result = None
-    if result is None or not result.is_valid:
+    data = stashed.read_bytes()
+
+    def work():
+        # The receipt first: the unique token stops a second confirm running alongside.
+        receipt = receipt_for(kind, token)
+        if receipt is not None:
+            return receipt, None
+        receipt = claim_preview(current_user.commune_id, current_user, kind, token)
+        try:
+            result = parse(current_user.commune_id, read_rows(stashed.name, data))
+        except SpreadsheetError:
+            return receipt, False
+        if not result.is_valid:
+            return receipt, False
+        outcome = run_import(current_user.commune_id, current_user, result,
+                             update_existing=update_existing)
+        receipt.added, receipt.updated, receipt.skipped = (outcome.added, outcome.updated,
+                                                           outcome.skipped)
+        return receipt, outcome
+
+    receipt, outcome = retry_on_unique_clash(work)
+    if outcome is None:
+        return already_done(receipt)
+    if outcome is False:
+        db.session.rollback()
         flash(_("The file no longer passes the checks. Upload it again."), "warning")
         return redirect(url_for(upload_endpoint))
-    count = run_import(current_user.commune_id, current_user, result)
-    path.unlink(missing_ok=True)
-    return count
+    stashed.delete()  # the database storage deletes it in the import's own commit
+    return outcome
+
+
+def outcome_message(outcome: ImportOutcome, added_text: str) -> str:
+    """The flash after an import: how many were added (in the feature's words), updated,
+    skipped as already registered."""
+    parts = [added_text]
+    if outcome.updated:
+        parts.append(_("%(count)s already registered were updated", count=outcome.updated))
+    if outcome.skipped:
+        parts.append(_("%(count)s already registered were skipped", count=outcome.skipped))
+    return "; ".join(parts) + "."

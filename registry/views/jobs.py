@@ -1,9 +1,10 @@
 """Background jobs as users see them: a progress page that survives reloads, and the download."""
 from __future__ import annotations
 
-import io
+import unicodedata
+from urllib.parse import quote
 
-from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, send_file,
+from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, render_template,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -14,6 +15,7 @@ from registry.extensions import db
 from registry.models import Job, JobStatus, Role
 from registry.services import jobs
 from registry.services.audit import record_event
+from registry.storage import storage
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -90,20 +92,35 @@ def progress(job_id: int):
     return jsonify(job_state(_load_job(job_id)))
 
 
+def attachment(name: str) -> dict:
+    """Content-Disposition parameters for a download name, non-ASCII names included (RFC 6266:
+    an ASCII fallback and the UTF-8 name), as Flask's send_file writes them."""
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+        return {"filename": simple, "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")}
+    return {"filename": name}
+
+
 @bp.get("/<int:job_id>/download")
 @login_required
 def download(job_id: int):
-    """The finished file, kept on the server."""
+    """The finished file, streamed from the storage a chunk at a time (whichever server or
+    worker wrote it); nothing is opened before the first chunk is sent."""
     job = _load_job(job_id)
-    path = jobs.job_file(job)
-    if path is None:
+    stored = jobs.job_file(job)
+    if stored is None:
         flash(_("The file is no longer kept (files are deleted after 7 days). Start the job "
                 "again."), "warning")
         return redirect(url_for("jobs.detail", job_id=job.id))
     record_event("download", job, details={"kind": job.kind})
-    # Read whole (a few MB at most): an open file handle would outlive an unread response.
-    return send_file(io.BytesIO(path.read_bytes()), mimetype="application/pdf", as_attachment=True,
-                     download_name=job.result_name or path.name)
+    response = Response(storage().stream(stored.key), mimetype="application/pdf",
+                        direct_passthrough=True)
+    response.content_length = stored.size
+    response.headers.set("Content-Disposition", "attachment",
+                         **attachment(job.result_name or stored.key.rsplit("/", 1)[1]))
+    return response
 
 
 def init_app(app) -> None:

@@ -10,12 +10,15 @@ from flask_login import current_user
 from registry import signals
 from registry.extensions import db
 from registry.forms.posters import RotateTokenForm
+from registry.forms.venues import venue_filter_from_args
 from registry.models import CheckinPoint, Role, Venue
 from registry.pdf.posters import POSTERS_PER_PART, poster_job_kind, render_posters
 from registry.security import get_scoped_or_404, roles_required
 from registry.services.jobs import enqueue
 from registry.services.posters import (DEFAULT_SIZE, POSTER_SIZES, mark_printed,
                                        points_for_batch, rotate_token)
+from registry.services.venues import venue_query
+from registry.views.confirm import ask_first, confirmed
 
 bp = Blueprint("posters", __name__, url_prefix="/posters")
 
@@ -62,8 +65,15 @@ def point_poster(point_id: int):
 @bp.get("/batch.pdf")
 @roles_required(*PRINTERS)
 def batch():
-    """The posters of every chosen venue (all its points) and chosen point, in one PDF."""
-    points = points_for_batch(current_user.commune_id, _ids("venue"), _ids("point"))
+    """The posters of every chosen venue (all its points) and chosen point, in one PDF; with
+    ?scope=filter, of every venue matching the venue list's filter (all pages of it)."""
+    if request.args.get("scope") == "filter":
+        flt = venue_filter_from_args(request.args)
+        venue_ids = list(db.session.scalars(
+            venue_query(current_user.commune_id, flt).with_only_columns(Venue.id)))
+        points = points_for_batch(current_user.commune_id, venue_ids, [])
+    else:
+        points = points_for_batch(current_user.commune_id, _ids("venue"), _ids("point"))
     if not points:
         flash(_("Choose at least one venue to print its posters."), "warning")
         return redirect(url_for("venues.index"))
@@ -89,6 +99,20 @@ def rotate(point_id: int):
         flash(_("The QR code was not withdrawn: %(error)s",
                 error="; ".join(e for errors in form.errors.values() for e in errors)), "danger")
         return redirect(url_for("venues.detail", venue_id=point.venue_id))
+    if not confirmed():
+        return ask_first(
+            title=_("Withdraw this QR code?"),
+            record=_("%(venue)s — %(point)s, poster version %(version)s",
+                     venue=point.venue.name, point=point.name, version=point.poster_version),
+            consequences=[
+                _("Poster version %(version)s stops working at once: whoever scans it is told "
+                  "the code is withdrawn, and no check-in is recorded.",
+                  version=point.poster_version),
+                _("A new code is made (poster version %(version)s): print it and put it up in "
+                  "place of the old one.", version=point.poster_version + 1),
+                _("This cannot be undone: the old code never works again.")],
+            button=_("Withdraw the QR code"),
+            cancel_url=url_for("venues.detail", venue_id=point.venue_id))
     rotate_token(point, current_user, reason=form.reason.data or None)
     flash(_("The old QR code of \"%(point)s\" is withdrawn. Print and put up poster version "
             "%(version)s.", point=point.name, version=point.poster_version), "success")

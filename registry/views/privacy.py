@@ -21,6 +21,7 @@ from registry.services.tracing import search
 from registry.services.tracing.cases import held_checkin_ids_query
 from registry.spreadsheets import write_xlsx
 from registry.timeutil import utcnow
+from registry.views.confirm import ask_first, confirmed
 from registry.views.tracing import SEARCH_ERRORS
 
 bp = Blueprint("privacy", __name__)
@@ -119,6 +120,18 @@ def delete():
         flash(_("Tick the records to delete."), "warning")
         return redirect(url_for("privacy.index", q=form.q.data, kind=form.kind.data,
                                 reference=form.reference.data))
+    if not confirmed():
+        return ask_first(
+            title=_("Delete this person's data?"),
+            record=_("%(count)s records of %(subject)s", count=len(ids), subject=subject),
+            consequences=[
+                _("The ticked records are deleted for good: they cannot be brought back, and "
+                  "are no longer found by tracing."),
+                _("Records an open tracing case needs are kept until the case is closed."),
+                _("The day's figures stay as they were; the request is recorded.")],
+            button=_("Delete the records"),
+            cancel_url=url_for("privacy.index", q=form.q.data, kind=form.kind.data,
+                               reference=form.reference.data))
     deleted, held = service.delete_checkins(current_user.commune_id, ids)
     service.record_request(current_user.commune_id, current_user, "delete", subject,
                                form.reference.data, deleted)

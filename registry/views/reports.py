@@ -32,6 +32,8 @@ from registry.services.reports.signing import SigningError, material_for, store_
 from registry.timeutil import local_today
 from registry.transactions import retry_on_unique_clash
 
+from registry.views.confirm import ask_first, confirmed
+
 bp = Blueprint("reports", __name__)
 
 VIEWERS = (Role.ADMIN, Role.CLERK, Role.CHAIRMAN)
@@ -252,6 +254,18 @@ def return_view(report_id: int):
 @roles_required(*SIGNERS)
 def sign(report_id: int):
     """The chairman signs the report off: number, frozen PDF, PAdES signature if configured."""
+    report = _report(report_id)
+    if report.status == ReportStatus.SUBMITTED and not confirmed():
+        return ask_first(
+            title=_("Sign off this report?"), record=report.summary,
+            consequences=[
+                _("The report takes the next number of the commune's register of outgoing "
+                  "documents."),
+                _("Its figures and text are frozen in the signed PDF: they can no longer be "
+                  "changed or returned to the clerk."),
+                _("It is signed in the name of %(signer)s.", signer=report.signer_name)],
+            button=_("Sign off"), danger=False,
+            cancel_url=url_for("reports.detail", report_id=report.id))
     try:
         # Another document may take the same register number at the same moment: the unique
         # (commune, year, symbol, number) then refuses ours, and we start again with the next.

@@ -27,6 +27,7 @@ from registry.services.privacy import mask_id_number
 from registry.services.tracing import cases, notices, search
 from registry.spreadsheets import write_xlsx
 from registry.timeutil import local_to_utc, local_today
+from registry.views.confirm import ask_first, confirmed
 
 bp = Blueprint("tracing", __name__)
 
@@ -100,6 +101,15 @@ def case_detail(case_id: int):
 def case_status(case_id: int, action: str):
     """Close a case (its records may then be purged) or reopen it."""
     case = _case_or_404(case_id)
+    if action == "close" and case.is_open and not confirmed():
+        return ask_first(
+            title=_("Close this case?"), record=_reason(case),
+            consequences=[
+                _("The check-ins it holds are no longer kept for it: they are deleted when "
+                  "their normal retention period ends."),
+                _("No more searches or F1 contacts can be added until it is reopened.")],
+            button=_("Close the case"),
+            cancel_url=url_for("tracing.case_detail", case_id=case.id))
     cases.set_case_status(case, CaseStatus.CLOSED if action == "close" else CaseStatus.OPEN)
     record_event(f"case_{action}", case, reason=_reason(case))
     flash(_("Case closed; its records follow the normal retention period now.")

@@ -12,17 +12,22 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.formatting import phone_national
 from registry.forms import ActionForm
+from registry.forms.imports import template_xlsx
+from registry.forms.validators import entry_warnings
 from registry.forms.venues import (CategoryForm, VenueForm, VenueImportForm, VenueStatusForm,
-                                   fill_venue_choices, import_header, parse_venue_rows)
+                                   fill_venue_choices, import_header, parse_venue_rows,
+                                   preview_columns, venue_filter_from_args)
 from registry.models import AuditEvent, Role, Venue, VenueStatus
 from registry.security import get_scoped_or_404, roles_required
 from registry.services.audit import record_event
+from registry.services.imports import ImportOutcome
 from registry.services.communes import villages_for
 from registry.services.venues import (CategoryExists, VenueFilter, add_category, categories_for,
                                       count_venues, import_venues, register_venue,
                                       set_venue_status, update_venue, venue_query)
 from registry.spreadsheets import write_xlsx
-from registry.views.imports import confirm_upload, preview_upload
+from registry.views.confirm import ask_first, confirmed
+from registry.views.imports import confirm_upload, outcome_message, preview_upload
 
 bp = Blueprint("venues", __name__)
 
@@ -31,17 +36,13 @@ EDITORS = (Role.ADMIN, Role.CLERK)
 
 
 def _filter_from_args() -> VenueFilter:
-    def as_int(name):
-        value = request.args.get(name, "")
-        return int(value) if value.isdigit() else None
+    return venue_filter_from_args(request.args)
 
-    status = request.args.get("status")
-    return VenueFilter(
-        query=(request.args.get("q") or "")[:100],
-        category_id=as_int("category"),
-        village_id=as_int("village"),
-        status=VenueStatus(status) if status in {s.value for s in VenueStatus} else None,
-    )
+
+def _flash_warnings(form: VenueForm) -> None:
+    """What the form let through but wants checked (an old phone number converted …)."""
+    for warning in entry_warnings(form.manager_phone):
+        flash(_("Phone of the person responsible: %(warning)s", warning=warning), "warning")
 
 
 @bp.get("/venues/")
@@ -77,6 +78,7 @@ def create():
             closing_time=form.closing_time.data,
             default_stay_minutes=form.default_stay_minutes.data)
         flash(_("Venue \"%(name)s\" registered.", name=venue.name), "success")
+        _flash_warnings(form)
         return redirect(url_for("venues.detail", venue_id=venue.id))
     return render_template("venues/form.html", form=form, venue=None)
 
@@ -113,6 +115,7 @@ def edit(venue_id: int):
             closing_time=form.closing_time.data,
             default_stay_minutes=form.default_stay_minutes.data)
         flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
+        _flash_warnings(form)
         return redirect(url_for("venues.detail", venue_id=venue.id))
     return render_template("venues/form.html", form=form, venue=venue)
 
@@ -126,6 +129,16 @@ def change_status(venue_id: int, action: str):
     if not form.validate_on_submit():
         abort(400)
     status = VenueStatus.SUSPENDED if action == "suspend" else VenueStatus.ACTIVE
+    if status == VenueStatus.SUSPENDED and not venue.is_suspended and not confirmed():
+        return ask_first(
+            title=_("Suspend this venue?"), record=venue.name,
+            consequences=[
+                _("Its %(count)s QR posters stop taking check-ins at once: visitors who scan "
+                  "them are told the venue is suspended.", count=len(venue.points)),
+                _("Posters printed from now on carry a \"suspended\" banner."),
+                _("Its records are kept; reactivating the venue makes its posters work again.")],
+            button=_("Suspend the venue"),
+            cancel_url=url_for("venues.detail", venue_id=venue.id))
     set_venue_status(venue, current_user, status, reason=form.reason.data or None)
     flash(_("The venue is suspended.") if action == "suspend"
           else _("The venue is active again."), "success")
@@ -157,10 +170,11 @@ def export():
 @bp.get("/venues/import/template.xlsx")
 @roles_required(*EDITORS)
 def import_template():
-    """An empty spreadsheet with the import columns and one example row."""
+    """An empty spreadsheet with the import columns and one sample row (marked as a sample,
+    never imported)."""
     example = ["Trường Tiểu học Triệu Sơn", "Trường học", "Số 1 đường Lê Lợi",
                "", "Nguyễn Văn An", "0912345678", "Cổng chính; Cổng phụ", ""]
-    data = write_xlsx(_("Venues"), import_header(), [example])
+    data = template_xlsx(_("Venues"), import_header(), example)
     return send_file(io.BytesIO(data), as_attachment=True, download_name="mau-nhap-dia-diem.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -172,7 +186,7 @@ def import_upload():
     form = VenueImportForm()
     result, token = preview_upload(form, "venues", parse_venue_rows)
     return render_template("venues/import.html", form=form, result=result, token=token,
-                           header=import_header())
+                           header=import_header(), columns=preview_columns())
 
 
 @bp.post("/venues/import/confirm")
@@ -181,10 +195,10 @@ def import_confirm():
     """Import a previewed file: every row or none."""
     outcome = confirm_upload(ActionForm(), "venues", parse_venue_rows, import_venues,
                              "venues.import_upload")
-    if not isinstance(outcome, int):
+    if not isinstance(outcome, ImportOutcome):
         return outcome
-    count = outcome
-    flash(_("%(count)s venues imported.", count=count), "success")
+    flash(outcome_message(outcome, _("%(count)s venues imported", count=outcome.added)),
+          "success")
     return redirect(url_for("venues.index"))
 
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.models import PaperLine, PaperSheet, SheetStatus, User
+from registry.models import FormKind, PaperBatch, PaperLine, PaperSheet, SheetStatus, User
 from registry.services.audit import record_event
 from registry.services.paper import PaperError
 from registry.services.paper.custody import refresh_batch_status
@@ -112,8 +112,10 @@ def unsettled_lines(sheet: PaperSheet) -> list[PaperLine]:
     return [l for l in sheet.lines if l.disagreements and l.settled_at is None]
 
 
-def settle_line(line: PaperLine, choice: dict, user) -> None:
-    """The reviewer's decision: for each disagreeing field, "first" or "second" keyer's value."""
+def settle_line(line: PaperLine, choice: dict, user, typed: dict | None = None) -> None:
+    """The reviewer's decision: for each disagreeing field, the "first" or "second" keyer's
+    value, or "typed": a third value the reviewer read on the paper (`typed[name]`, already
+    parsed to the stored form)."""
     sheet = line.sheet
     first, second = line.first_values, line.second_values
     if first is None and second is None:
@@ -121,12 +123,16 @@ def settle_line(line: PaperLine, choice: dict, user) -> None:
     settled = dict(first or second)
     if first is not None and second is not None:
         for name in line.disagreements or []:
-            if choice.get(name) == "second":
-                if name.startswith("q:"):
-                    answers = settled.setdefault("answers", {})
-                    answers[name[2:]] = (second.get("answers") or {}).get(name[2:])
-                else:
-                    settled[name] = second.get(name)
+            picked = choice.get(name)
+            if picked not in ("second", "typed"):
+                continue
+            if name.startswith("q:"):
+                answers = settled.setdefault("answers", {})
+                answers[name[2:]] = ([(typed or {}).get(name), None] if picked == "typed"
+                                     else (second.get("answers") or {}).get(name[2:]))
+            else:
+                settled[name] = (typed or {}).get(name) if picked == "typed" \
+                    else second.get(name)
     elif first is None and choice.get("line") != "second":
         settled = None  # the reviewer rejects a line only the second keyer saw
     elif second is None and choice.get("line") == "second":
@@ -164,3 +170,38 @@ def agreement_by_keyer(commune_id: int) -> list[dict]:
     rows = [{"user": users[uid], "compared": c, "agreed": a,
              "rate": round(100 * a / c, 1) if c else None} for uid, (c, a) in stats.items()]
     return sorted(rows, key=lambda r: r["user"].full_name)
+
+
+# Boxes a printed form does not have, so its keyings never differ there (the log sheet has no
+# ID number, sex, province or ward; the slip no time out or symptom column).
+_NOT_ON_THE_FORM = {FormKind.LOG: {"id_number", "sex", "province", "ward"},
+                    FormKind.SLIP: {"time_out", "symptoms"}}
+
+
+def agreement_by_field(commune_id: int) -> list[dict]:
+    """Per compared field: lines compared, lines where both keyings agreed on it, the rate;
+    the fields that differ most first, so the reviewer sees where keyers go wrong."""
+    rows = db.session.execute(
+        select(PaperLine.disagreements, PaperLine.first_values, PaperLine.second_values,
+               PaperBatch.skip_free_text, PaperBatch.kind)
+        .join(PaperSheet, PaperLine.sheet_id == PaperSheet.id)
+        .join(PaperBatch, PaperSheet.batch_id == PaperBatch.id)
+        .where(PaperLine.commune_id == commune_id, PaperLine.disagreements.is_not(None))).all()
+    stats: dict[str, list[int]] = {}
+    for differ, first, second, skip_free_text, kind in rows:
+        if "line" in (differ or []):
+            names = ["line"]
+        else:
+            names = [f for f in COMPARED_FIELDS if not (skip_free_text and f in FREE_TEXT_FIELDS)
+                     and f not in _NOT_ON_THE_FORM[kind]]
+            names += [f"q:{code}" for code in sorted(set((first or {}).get("answers") or {})
+                                                     | set((second or {}).get("answers") or {}))]
+        for name in names:
+            entry = stats.setdefault(name, [0, 0])
+            entry[0] += 1
+            entry[1] += name not in (differ or [])
+    result = [{"field": name, "compared": c, "agreed": a,
+               "rate": round(100 * a / c, 1) if c else None} for name, (c, a) in stats.items()]
+    order = {name: i for i, name in enumerate(("line",) + COMPARED_FIELDS)}
+    return sorted(result, key=lambda r: (r["rate"], order.get(r["field"], len(order)),
+                                         r["field"]))

@@ -1,5 +1,6 @@
 """The resident register: search and filters, adding and editing residents, an import's rows
-written, and reading a year or date of birth."""
+written (new residents added, residents already registered skipped or updated), reading a year
+or date of birth, and names written with the usual capitals."""
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from registry.extensions import db
 from registry.models import CardStatus, Resident, ResidentCard
 from registry.services.audit import record_event
-from registry.services.imports import ImportResult
+from registry.services.imports import ImportOutcome, ImportResult
 from registry.services.residents.households import clean_household_number, is_head_relation
 from registry.text import fold, like_pattern, nfc
 from registry.timeutil import local_today
@@ -135,10 +136,99 @@ def parse_birth(text: str) -> tuple[int, date | None] | None:
     return None
 
 
-def import_residents(commune_id: int, user, result: ImportResult) -> int:
-    """Add every row of a valid import; the caller commits or rolls back as one."""
+def usual_capitalisation(name: str | None) -> str | None:
+    """A name with a capital at the start of every word, the rest in lower case, as names are
+    written: "nguyen van binh" → "Nguyen Van Binh", "NGUYỄN VĂN BÌNH" → "Nguyễn Văn Bình",
+    "h'hen niê" → "H'Hen Niê". Diacritics typed stay as typed (none are guessed)."""
+    if not name:
+        return name
+
+    def word(w: str) -> str:
+        # A one-letter prefix with an apostrophe (H'Hen, Y'Nhi) capitalises both parts.
+        if len(w) > 2 and w[1] in "'’" and w[0].isalpha():
+            return w[0].upper() + w[1] + w[2:].capitalize()
+        return "-".join(part.capitalize() for part in w.split("-"))
+
+    return " ".join(word(w) for w in nfc(name).split(" "))
+
+
+def needs_capitalisation(name: str | None) -> bool:
+    """Whether a name was typed all in lower case or all in capitals (and so would be shown
+    on the card and the list as nobody writes a name)."""
+    text = nfc(name) or ""
+    letters = [ch for ch in text if ch.isalpha()]
+    if len(letters) < 2:
+        return False
+    return (text == text.lower() or text == text.upper()) and usual_capitalisation(text) != text
+
+
+@dataclass
+class RegisterIndex:
+    """The commune's residents by ID number and by name, year of birth and village: how an
+    import row finds the resident it stands for."""
+
+    by_id: dict
+    by_name: dict
+
+    def match(self, id_number: str | None, full_name: str | None, birth_year: int | None,
+              village_id: int | None) -> Resident | None:
+        """The registered resident with this ID number, or else with the same name (without
+        diacritics or case), year of birth and village and no other ID number."""
+        if id_number and id_number in self.by_id:
+            return self.by_id[id_number]
+        candidate = self.by_name.get((fold(full_name), birth_year, village_id))
+        if candidate is not None and (not id_number or candidate.id_number in (None, id_number)):
+            return candidate
+        return None
+
+
+def register_index(commune_id: int) -> RegisterIndex:
+    """`RegisterIndex` of the commune's register."""
+    by_id, by_name = {}, {}
+    for resident in db.session.scalars(select(Resident).where(
+            Resident.commune_id == commune_id).order_by(Resident.id)):
+        if resident.id_number:
+            by_id.setdefault(resident.id_number, resident)
+        by_name.setdefault((resident.search_name, resident.birth_year, resident.village_id),
+                           resident)
+    return RegisterIndex(by_id=by_id, by_name=by_name)
+
+
+def _import_update(resident: Resident, user, cleaned: dict) -> dict:
+    """Update a registered resident from an import row: the row's filled cells replace the
+    stored values, empty cells keep them; a row with only the year keeps a stored full date of
+    that year."""
+    values = {key: getattr(resident, key) for key in FIELDS}
+    for key in FIELDS:
+        if cleaned.get(key) not in (None, ""):
+            values[key] = cleaned[key]
+    if fold(cleaned.get("full_name")) == resident.search_name:
+        # The same name written without its accents ("Tran Thi Binh"): the register's
+        # spelling stays.
+        values["full_name"] = resident.full_name
+    if cleaned.get("birth_year") and not cleaned.get("birth_date") and \
+            cleaned["birth_year"] != resident.birth_year:
+        values["birth_date"] = None
+    return update_resident(resident, user, **values)
+
+
+def import_residents(commune_id: int, user, result: ImportResult, *,
+                     update_existing: bool = False) -> ImportOutcome:
+    """Add every new row of a valid import; rows matching a registered resident are skipped, or
+    update them with `update_existing`. The caller commits or rolls back as one."""
     if not result.is_valid:
         raise ValueError("import has errors")
-    for row in result.rows:
-        add_resident(commune_id, user, **{key: row.cleaned.get(key) for key in FIELDS})
-    return len(result.rows)
+    outcome = ImportOutcome()
+    for row in result.data_rows:
+        if row.existing_id is None:
+            add_resident(commune_id, user, **{key: row.cleaned.get(key) for key in FIELDS})
+            outcome.added += 1
+            continue
+        resident = db.session.get(Resident, row.existing_id)
+        if not update_existing or resident is None or resident.commune_id != commune_id:
+            outcome.skipped += 1
+            continue
+        changes = _import_update(resident, user, row.cleaned)
+        outcome.updated += bool(changes)
+        outcome.skipped += not changes
+    return outcome

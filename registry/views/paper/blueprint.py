@@ -10,6 +10,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from registry.extensions import db
+from registry.forms.fields import parse_vietnamese_date
 from registry.models import CheckinPoint, Role, Venue, VenueStatus
 
 bp = Blueprint("paper", __name__, url_prefix="/paper")
@@ -41,7 +42,8 @@ def scoped_point(point_id: int | None) -> CheckinPoint | None:
 
 
 def parse_day_arg(name: str) -> date | None:
+    """A day from the query string, written dd/mm/yyyy (the filter's box) or ISO (a link)."""
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        return parse_vietnamese_date(request.args.get(name, ""))
     except ValueError:
         return None

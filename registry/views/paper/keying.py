@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from registry.extensions import db
+from registry.formatting import phone_national
 from registry.forms import ActionForm
 from registry.forms.paper import SerialForm, line_form
 from registry.models import BatchStatus, FormKind, PaperSheet, SheetStatus
@@ -65,26 +66,46 @@ def _sheet_form(sheet: PaperSheet, **kwargs):
                      max_lines=keying.line_count(sheet), printed_on=printed_on, **kwargs)
 
 
+def _yes_no(value) -> str:
+    return "" if value is None else ("c" if value else "k")
+
+
+def typed_values(values: dict) -> dict:
+    """Stored line values as a keyer types them, by box name: 20/11/2026, 08:30, 75, 0912 345
+    678, c/k, nam/nu/khac (a line opened for correction; the line above for fill-down)."""
+    typed = {
+        "day": date.fromisoformat(values["day"]).strftime("%d/%m/%Y"),
+        "time_in": values.get("time_in") or "", "time_out": values.get("time_out") or "",
+        "full_name": values.get("full_name") or "",
+        "birth_year": str(values["birth_year"]) if values.get("birth_year") else "",
+        "phone": phone_national(values.get("phone")) if values.get("phone") else "",
+        "id_number": values.get("id_number") or "", "address": values.get("address") or "",
+        "symptoms": _yes_no(values.get("symptoms")),
+        "sex": {"male": "nam", "female": "nu", "other": "khac"}.get(values.get("sex"), ""),
+        "province": values.get("province") or "", "ward": values.get("ward") or ""}
+    for code, (answer, details) in (values.get("answers") or {}).items():
+        typed[f"q_{code}"] = _yes_no(answer)
+        typed[f"q_{code}_details"] = details or ""
+    return typed
+
+
 def _fill_from(form, values: dict) -> None:
     """Put stored values back into the form, as a keyer would type them."""
-    form.day.data = date.fromisoformat(values["day"]).strftime("%d/%m/%Y")
-    form.time_in.data = values.get("time_in") or ""
-    form.time_out.data = values.get("time_out") or ""
-    form.full_name.data = values.get("full_name") or ""
-    form.birth_year.data = str(values["birth_year"]) if values.get("birth_year") else ""
-    form.phone.data = values.get("phone") or ""
-    form.id_number.data = values.get("id_number") or ""
-    form.address.data = values.get("address") or ""
-    symptoms = values.get("symptoms")
-    form.symptoms.data = "" if symptoms is None else ("c" if symptoms else "k")
-    if form.is_slip:
-        form.sex.data = {"male": "nam", "female": "nu", "other": "khac"}.get(values.get("sex"), "")
-        form.province.data = values.get("province") or ""
-        form.ward.data = values.get("ward") or ""
-        for code, (answer, details) in (values.get("answers") or {}).items():
-            if f"q_{code}" in form:
-                form[f"q_{code}"].data = "" if answer is None else ("c" if answer else "k")
-                form[f"q_{code}_details"].data = details or ""
+    for name, text in typed_values(values).items():
+        if name in form:
+            form[name].data = text
+
+
+def _lines_as_typed(lines, attr: str) -> dict:
+    """Each saved line's values as typed, by line number, for the fill-down key (Ctrl+D)."""
+    return {str(l.line_no): typed_values(getattr(l, attr)) for l in lines
+            if getattr(l, attr)}
+
+
+def _focus(form) -> str:
+    """Where the cursor starts: the first box with an error; else the sheet's date while it
+    is empty, then the time in of the next line."""
+    return form.first_error_field() or ("day" if not form.day.data else "time_in")
 
 
 def _next_line(taken: set[int], count: int) -> int:
@@ -171,7 +192,8 @@ def key_sheet(sheet_id: int):
                            lines=keying.sheet_lines_view(sheet), count=count, locked=locked,
                            editing=edit_no if request.method == "GET" else
                            request.form.get("editing", type=int), second=False,
-                           finish_form=ActionForm())
+                           finish_form=ActionForm(), focus=_focus(form),
+                           typed=_lines_as_typed(lines, "first_values"))
 
 
 @bp.post("/sheets/<int:sheet_id>/finish")
@@ -222,7 +244,8 @@ def second_key(sheet_id: int):
     g.no_store = True
     return render_template("paper/key_sheet.html", sheet=sheet, batch=sheet.batch, form=form,
                            lines=[], mine=mine, count=count, locked=False, editing=None,
-                           second=True, finish_form=ActionForm())
+                           second=True, finish_form=ActionForm(), focus=_focus(form),
+                           typed=_lines_as_typed(mine, "second_values"))
 
 
 @bp.post("/sheets/<int:sheet_id>/second/finish")

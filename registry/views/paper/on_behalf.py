@@ -9,7 +9,7 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.forms.declarations import declaration_form
 from registry.forms.paper import OnBehalfForm
-from registry.idnumbers import cccd_warnings
+from registry.forms.validators import entry_warnings
 from registry.models import Checkin, CheckinSource
 from registry.security import roles_required
 from registry.services.checkins import declare_on_behalf
@@ -34,9 +34,8 @@ def on_behalf():
             checkin = declare_on_behalf(point, form.to_declaration(), current_user,
                                         time_in=form._time_in)
             flash(_("Declaration of %(name)s saved.", name=checkin.full_name), "success")
-            for warning in getattr(form.phone, "warnings", []):
-                flash(str(warning), "warning")
-            for warning in cccd_warnings(checkin.id_number, checkin.birth_year, checkin.sex):
+            for warning in entry_warnings(form.phone, checkin.id_number, checkin.birth_year,
+                                          checkin.sex):
                 flash(warning, "warning")
             return redirect(url_for("paper.on_behalf", point=point.id))
     if request.method == "GET" and request.args.get("point", type=int):

@@ -21,8 +21,10 @@ from registry.services.residents.cards import (DIRECT_PRINT_LIMIT, active_card_i
                                                find_card_by_token, issue_card,
                                                issue_missing_cards, load_cards, mark_printed,
                                                resident_ids_for_print, revoke_card)
+from registry.services.residents.register import count_residents, resident_query
 from registry.timeutil import utcnow
-from registry.views.residents.blueprint import CARD_STAFF, bp
+from registry.views.confirm import ask_first, confirmed
+from registry.views.residents.blueprint import CARD_STAFF, bp, filter_from_args
 
 
 @bp.post("/residents/<int:resident_id>/card/<any(issue, reissue):action>")
@@ -60,6 +62,19 @@ def card_revoke(card_id: int):
         flash(" ".join(form.reason.errors) or _("The form has expired. Try again."), "danger")
     elif card.status == CardStatus.REVOKED:
         flash(_("Card %(number)s was already revoked.", number=card.number), "warning")
+    elif not confirmed():
+        return ask_first(
+            title=_("Revoke card %(number)s?", number=card.number),
+            record=_("%(name)s, born %(year)s", name=card.resident.full_name,
+                     year=card.resident.birth_year),
+            consequences=[
+                _("The card stops working at once: a scan at any venue shows it as revoked and "
+                  "records no visit."),
+                _("This cannot be undone. If the resident still needs a card, issue a new "
+                  "one (it gets a new number)."),
+                _("The card's past visits stay in the register.")],
+            button=_("Revoke the card"),
+            cancel_url=url_for("residents.detail", resident_id=card.resident_id))
     else:
         revoke_card(card, current_user, reason=form.reason.data)
         flash(_("Card %(number)s is revoked.", number=card.number), "success")
@@ -102,16 +117,24 @@ def print_cards():
         SelectChoice("without", _("Everyone without a valid card (cards are issued)")),
         SelectChoice("list", _("A list of card numbers or ID numbers")),
         SelectChoice("selected", _("The residents ticked in the register")),
+        SelectChoice("filter", _("Everyone matching the register's search and filters")),
     ]
     form.village_id.choices = [SelectChoice("", _("— choose —"))] + [
         SelectChoice(v.id, v.name) for v in villages_for(current_user.commune_id)]
     if request.method == "GET":
         form.scope.data = request.args.get("scope", "village")
+    # "Everyone matching the filter" carries the register's filter in the page's address, on
+    # every page of the register, not only the 50 shown.
+    flt = filter_from_args()
     if request.method == "POST" and form.validate_on_submit():
+        scope, selected = form.scope.data, [int(i) for i in request.form.getlist("resident")
+                                            if i.isdigit()]
+        if scope == "filter":
+            scope, selected = "selected", list(db.session.scalars(
+                resident_query(current_user.commune_id, flt).with_only_columns(Resident.id)))
         resident_ids = resident_ids_for_print(
-            current_user.commune_id, form.scope.data, village_id=form.village_id.data,
-            numbers=form.numbers.data,
-            selected=[int(i) for i in request.form.getlist("resident") if i.isdigit()])
+            current_user.commune_id, scope, village_id=form.village_id.data,
+            numbers=form.numbers.data, selected=selected)
         if not resident_ids:
             form.scope.errors.append(_("No resident matches this choice."))
         else:
@@ -131,7 +154,12 @@ def print_cards():
             return redirect(url_for("jobs.detail", job_id=job.id))
     selected = [i for i in (request.args.getlist("resident") or request.form.getlist("resident"))
                 if i.isdigit()]
-    return render_template("residents/print.html", form=form, selected=selected)
+    matching = count_residents(current_user.commune_id, flt) if form.scope.data == "filter" \
+        else None
+    village = next((v.name for v in villages_for(current_user.commune_id, active_only=False)
+                    if v.id == flt.village_id), None)
+    return render_template("residents/print.html", form=form, selected=selected, flt=flt,
+                           matching=matching, village=village)
 
 
 @bp.get("/the/<token>")

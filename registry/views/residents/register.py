@@ -9,7 +9,8 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.formatting import phone_national
 from registry.forms.residents import (CardActionForm, ResidentForm, check_household,
-                                      fill_resident_choices)
+                                      fill_resident_choices, offer_usual_capitalisation,
+                                      resident_warnings)
 from registry.models import AuditEvent, Resident
 from registry.security import get_scoped_or_404, roles_required
 from registry.services.audit import record_event
@@ -21,6 +22,12 @@ from registry.views.residents.blueprint import (CARD_STAFF, EDITORS, VIEWERS, bp
                                                 filter_from_args, no_store)
 
 PER_PAGE = 50
+
+
+def _flash_warnings(form: ResidentForm) -> None:
+    """The record is saved; what it wants checked is said on the next page."""
+    for warning in resident_warnings(form):
+        flash(warning, "warning")
 
 
 @bp.get("/residents/")
@@ -50,7 +57,8 @@ def create():
     """Add a resident."""
     form = ResidentForm()
     fill_resident_choices(form, current_user.commune_id)
-    if form.validate_on_submit() and check_household(form, current_user.commune_id, None):
+    if form.validate_on_submit() and check_household(form, current_user.commune_id, None) \
+            and not offer_usual_capitalisation(form.full_name):
         resident = add_resident(
             current_user.commune_id, current_user, full_name=form.full_name.data,
             birth_year=form.birth.year, birth_date=form.birth.day, sex=form.sex.data,
@@ -59,6 +67,7 @@ def create():
             household_number=form.household_number.data,
             household_relation=form.household_relation.data)
         flash(_("%(name)s added to the register.", name=resident.full_name), "success")
+        _flash_warnings(form)
         return redirect(url_for("residents.detail", resident_id=resident.id))
     return render_template("residents/form.html", form=form, resident=None)
 
@@ -93,7 +102,8 @@ def edit(resident_id: int):
                            else str(resident.birth_year))
         form.phone.data = phone_national(resident.phone) if resident.phone else ""
     if form.validate_on_submit() and check_household(form, current_user.commune_id,
-                                                     resident.id):
+                                                     resident.id) \
+            and not offer_usual_capitalisation(form.full_name):
         changes = update_resident(
             resident, current_user, full_name=form.full_name.data, birth_year=form.birth.year,
             birth_date=form.birth.day, sex=form.sex.data, id_number=form.id_number.data or None,
@@ -101,5 +111,6 @@ def edit(resident_id: int):
             address=form.address.data or None, household_number=form.household_number.data,
             household_relation=form.household_relation.data)
         flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
+        _flash_warnings(form)
         return redirect(url_for("residents.detail", resident_id=resident.id))
     return render_template("residents/form.html", form=form, resident=resident)

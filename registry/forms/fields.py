@@ -1,0 +1,133 @@
+"""Fields that show what people typed the way they typed it: a phone stays "0912 345 678" when
+a form comes back with an error (its validator stored "+84…"), and dates and times are text
+boxes in Vietnamese order (dd/mm/yyyy, 24-hour clock) whatever the browser's language: a
+type=date box follows the browser's locale, mm/dd/yyyy in an English one."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+
+from flask_babel import gettext as _
+from wtforms import StringField
+from wtforms.widgets import TextInput
+
+from registry.formatting import phone_national
+
+
+class PhoneField(StringField):
+    """A phone box: the stored E.164 is shown in the national format, and a form shown again
+    after an error keeps the digits exactly as typed."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return phone_national(self.data) if self.data else ""
+
+
+class _TextBox(TextInput):
+    """A text input whatever `type` a template passes: templates written for type=date keep
+    working, and the box reads dd/mm/yyyy in every browser."""
+
+    def __init__(self, placeholder: str, inputmode: str, pattern: str):
+        super().__init__()
+        self.placeholder, self.inputmode, self.pattern = placeholder, inputmode, pattern
+
+    def __call__(self, field, **kwargs):
+        kwargs["type"] = "text"
+        kwargs.setdefault("placeholder", self.placeholder)
+        kwargs.setdefault("inputmode", self.inputmode)
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("size", 10)
+        kwargs.setdefault("data-format", self.pattern)
+        return super().__call__(field, **kwargs)
+
+
+_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})\s*$")
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_TIME = re.compile(r"^\s*(\d{1,2})\s*(?:[:h.]\s*(\d{2})?)?\s*$", re.IGNORECASE)
+
+
+def parse_vietnamese_date(text: str) -> date:
+    """A date written day first: 05/03/2026, 5/3/2026, 05-03-26, 05.03.2026; also the ISO
+    2026-03-05 a bookmark or an old link may carry. ValueError if it is none of these."""
+    match = _DATE.match(text or "")
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        if year < 100:
+            year += 2000
+    else:
+        iso = _ISO_DATE.match(text or "")
+        if not iso:
+            raise ValueError(text)
+        year, month, day = (int(g) for g in iso.groups())
+    return date(year, month, day)
+
+
+def parse_24h_time(text: str) -> time:
+    """A time on the 24-hour clock: 08:30, 8h30, 8:30, 14h, 14.30. ValueError if not."""
+    match = _TIME.match(text or "")
+    if not match:
+        raise ValueError(text)
+    return time(int(match.group(1)), int(match.group(2) or 0))
+
+
+class VietnameseDateField(StringField):
+    """A date typed as dd/mm/yyyy (shown the same way); `data` is a `date`.
+
+    Drop-in for WTForms' DateField: same validators (InputRequired, Optional), same `data`.
+    """
+
+    widget = _TextBox("dd/mm/yyyy", "numeric", "dd/mm/yyyy")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.pop("format", None)
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        # A date read (typed any way, or an ISO date from a link) is shown day first; one that
+        # could not be read stays as typed, next to its message.
+        if isinstance(self.data, date):
+            return self.data.strftime("%d/%m/%Y")
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not (valuelist[0] or "").strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_vietnamese_date(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_("Not a valid date value.") + " " + _(
+                "Write the date as day/month/year, for example 05/03/2026.")) from None
+
+    def pre_validate(self, form):
+        # A box left empty is for InputRequired / Optional to judge, like WTForms' DateField.
+        return None
+
+
+class VietnameseTimeField(StringField):
+    """A time typed on the 24-hour clock (08:30, 8h30); `data` is a `time`. Drop-in for
+    WTForms' TimeField, whose type=time box shows AM/PM in an English browser."""
+
+    widget = _TextBox("hh:mm", "numeric", "hh:mm")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.pop("format", None)
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if isinstance(self.data, (time, datetime)):
+            return self.data.strftime("%H:%M")
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not (valuelist[0] or "").strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_24h_time(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_("Not a valid time value.") + " " + _(
+                "Write the time on the 24-hour clock, for example 08:30 or 14:15.")) from None
