@@ -12,7 +12,8 @@ from registry.extensions import db
 from registry.models import Checkin, CheckinDailyCount, CheckinSource, CheckinTally, Commune
 from registry.services import tallies
 from registry.services.coverage import compute_coverage
-from registry.services.dashboard import compute_dashboard, daily_series, venue_source_counts
+from registry.services.dashboard import (compute_dashboard, daily_series, idle_venues,
+                                         venue_source_counts)
 from registry.services.retention import purge_commune
 from registry.timeutil import local_to_utc, local_today, to_local
 from tests.scenes import checkin
@@ -67,6 +68,13 @@ def _check(commune_id: int, rng: random.Random) -> None:
         series = dict(daily_series(commune_id, start, end))
         assert {d: c for d, c in series.items() if any(c.values())} == by_day
         board = compute_dashboard(commune_id, start, end, with_extra=False)
+        days = rng.randint(1, 20)
+        fast = [(i.venue.id, i.last_checkin_day) for i in idle_venues(commune_id, days)]
+        real, tallies.split_period = tallies.split_period, lambda _c, s, _e: (None, s)
+        try:
+            assert fast == [(i.venue.id, i.last_checkin_day) for i in idle_venues(commune_id, days)]
+        finally:
+            tallies.split_period = real
         for source in SOURCES:
             assert board.total.by_source[source] == sum(
                 n for (_v, s), n in by_venue.items() if s == source)

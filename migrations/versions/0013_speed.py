@@ -81,6 +81,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['venue_id'], ['venues.id'], name=op.f('fk_checkin_tallies_venue_id_venues')),
     sa.PrimaryKeyConstraint('commune_id', 'day', 'venue_id', name=op.f('pk_checkin_tallies'))
     )
+    op.create_index('ix_checkin_tallies_by_venue', 'checkin_tallies', ['commune_id', 'venue_id', 'day', *SOURCES], unique=False)
+    op.create_index('ix_checkin_tallies_by_day', 'checkin_tallies', ['commune_id', 'day', *SOURCES], unique=False)
 
     # Tracing reads a point's visits in a time range with their intervals from one index.
     op.create_index('ix_checkins_point_time_span', 'checkins', ['point_id', 'checked_in_at', 'checked_out_at', 'time_precision', 'checkout_reason', 'id'], unique=False)
@@ -114,6 +116,8 @@ def downgrade():
         op.execute("DROP FUNCTION IF EXISTS checkins_tally()")
     op.create_index('ix_checkins_point_checked_in_at', 'checkins', ['point_id', 'checked_in_at'], unique=False)
     op.drop_index('ix_checkins_point_time_span', table_name='checkins')
+    op.drop_index('ix_checkin_tallies_by_day', table_name='checkin_tallies')
+    op.drop_index('ix_checkin_tallies_by_venue', table_name='checkin_tallies')
     op.drop_table('checkin_tallies')
     with op.batch_alter_table('communes', schema=None) as batch_op:
         batch_op.drop_column('tallied_through')

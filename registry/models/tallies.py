@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import DDL, ForeignKey, Integer, event
+from sqlalchemy import DDL, ForeignKey, Index, Integer, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.extensions import db
@@ -34,6 +34,12 @@ class CheckinTally(db.Model):
     """Live check-ins of one venue on one closed local day, by source."""
 
     __tablename__ = "checkin_tallies"
+    # A period's sums by venue and by day, each read from an index alone (no table lookups, no
+    # sort): what makes a 120-day dashboard a few milliseconds of SQL.
+    __table_args__ = (
+        Index("ix_checkin_tallies_by_venue", "commune_id", "venue_id", "day", *TALLY_SOURCES),
+        Index("ix_checkin_tallies_by_day", "commune_id", "day", *TALLY_SOURCES),
+    )
 
     # The key leads with (commune, day): a period's rows lie together in the key's index.
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), primary_key=True)

@@ -63,6 +63,8 @@ class Dashboard:
     total: CategoryRow
     daily: list[tuple[date, dict]]  # (day, {source: count}) for every day of the period
     extra: list[dict]
+    # {(venue_id, source value): count} of the period, for the coverage lists beside it.
+    by_venue: dict = field(default_factory=dict)
 
     @property
     def non_digital_share(self) -> float | None:
@@ -194,7 +196,8 @@ def compute_dashboard(commune_id: int, start_day: date, end_day: date,
     active: dict[int, set] = {}
     all_categories = dict(db.session.execute(
         select(Venue.id, Venue.category_id).where(Venue.commune_id == commune_id)).all())
-    for (venue_id, source), n in venue_source_counts(commune_id, start_day, end_day).items():
+    by_venue = venue_source_counts(commune_id, start_day, end_day)
+    for (venue_id, source), n in by_venue.items():
         category_id = all_categories[venue_id]
         rows[category_id].by_source[source] += n
         if n:
@@ -211,7 +214,8 @@ def compute_dashboard(commune_id: int, start_day: date, end_day: date,
             total.by_source[key] += n
     return Dashboard(start_day=start_day, end_day=end_day, rows=list(rows.values()), total=total,
                      daily=daily_series(commune_id, start_day, end_day),
-                     extra=extra_figures(commune_id, start_day, end_day) if with_extra else [])
+                     extra=extra_figures(commune_id, start_day, end_day) if with_extra else [],
+                     by_venue=by_venue)
 
 
 @dataclass
@@ -227,10 +231,14 @@ def idle_venues(commune_id: int, days: int, today: date | None = None) -> list[I
     never had one first, then the longest silent; each with its last check-in day."""
     today = today or local_today()
     since_day = today - timedelta(days=days - 1)
-    since = local_day_bounds_utc(since_day)[0]
-    recent = set(db.session.scalars(
-        select(Checkin.venue_id).where(Checkin.commune_id == commune_id,
-                                       Checkin.checked_in_at >= since).distinct()))
+    # Closed days from the daily roll-up, every later moment live (as "since", unbounded).
+    closed, open_from = tallies.split_period(commune_id, since_day, date.max)
+    recent = tallies.venues_with_checkins(commune_id, *closed) if closed else set()
+    if open_from is not None:
+        recent |= set(db.session.scalars(
+            select(Checkin.venue_id).where(Checkin.commune_id == commune_id,
+                                           Checkin.checked_in_at >= local_day_bounds_utc(
+                                               open_from)[0]).distinct()))
     recent |= set(db.session.scalars(
         select(CheckinDailyCount.venue_id).where(CheckinDailyCount.commune_id == commune_id,
                                                  CheckinDailyCount.day >= since_day).distinct()))

@@ -102,6 +102,14 @@ def venue_counts(commune_id: int, first: date, last: date) -> dict:
     return out
 
 
+def venues_with_checkins(commune_id: int, first: date, last: date) -> set[int]:
+    """The venues with a check-in on a closed day first..last (a tally row is never empty)."""
+    return set(db.session.scalars(
+        select(CheckinTally.venue_id).where(CheckinTally.commune_id == commune_id,
+                                            CheckinTally.day >= first, CheckinTally.day <= last)
+        .distinct()))
+
+
 def day_counts(commune_id: int, first: date, last: date) -> dict[date, dict]:
     """{day: {source value: count}} of the closed days first..last (tallies only)."""
     return {_as_date(day): {s: int(n or 0) for s, n in zip(TALLY_SOURCES, ns)}
