@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import DDL, ForeignKey, Index, Integer, event
+from sqlalchemy import DDL, ForeignKey, Index, Integer, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.extensions import db
@@ -129,8 +129,22 @@ def trigger_statements(dialect: str) -> tuple[str, ...]:
     return (POSTGRES_FUNCTION, POSTGRES_TRIGGER)
 
 
+def _missing(name: str):
+    """An execute_if test: the trigger `name` is not there yet (create_all may run again on a
+    built schema, and must leave it as it is)."""
+    def check(_ddl, _target, bind, **_kw) -> bool:
+        if bind.dialect.name == "sqlite":
+            sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :n"
+        else:
+            sql = "SELECT 1 FROM pg_trigger WHERE tgname = :n AND NOT tgisinternal"
+        return bind.execute(text(sql), {"n": name}).first() is None
+    return check
+
+
 # create_all (tests, benchmarks) builds the triggers once every table exists.
 for _sql in SQLITE_TRIGGERS:
-    event.listen(db.metadata, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
-for _sql in (POSTGRES_FUNCTION, POSTGRES_TRIGGER):
-    event.listen(db.metadata, "after_create", DDL(_sql).execute_if(dialect="postgresql"))
+    event.listen(db.metadata, "after_create", DDL(_sql).execute_if(
+        dialect="sqlite", callable_=_missing(_sql.split()[2])))
+event.listen(db.metadata, "after_create", DDL(POSTGRES_FUNCTION).execute_if(dialect="postgresql"))
+event.listen(db.metadata, "after_create", DDL(POSTGRES_TRIGGER).execute_if(
+    dialect="postgresql", callable_=_missing("checkins_tally")))

@@ -232,9 +232,11 @@ def import_residents(commune_id: int, user, result: ImportResult, *,
     outcome = ImportOutcome()
     # The registered residents the rows match, in one query per thousand (not one per row).
     matched = [row.existing_id for row in result.data_rows if row.existing_id is not None]
+    loaded = []  # held here: the session's identity map keeps only weak references
     if update_existing:
         for i in range(0, len(matched), 1000):
-            db.session.scalars(select(Resident).where(Resident.id.in_(matched[i:i + 1000]))).all()
+            loaded += db.session.scalars(
+                select(Resident).where(Resident.id.in_(matched[i:i + 1000]))).all()
     added = []
     with db.session.no_autoflush:  # the rows are written together below, not one by one
         for row in result.data_rows:
