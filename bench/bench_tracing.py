@@ -115,7 +115,7 @@ def _builder(rows: int):
     return build
 
 
-def run(backend: str, url: str, rows: int) -> None:
+def run(backend: str, url: str, rows: int, purge: bool = True) -> None:
     """Search and purge on a scratch copy of the cached database."""
     people = _people(random.Random(2021), max(rows // 20, 100))  # as _load drew them
     rng = random.Random(2022)
@@ -166,6 +166,10 @@ def run(backend: str, url: str, rows: int) -> None:
         print(f"[{backend}] venue-window search (venue, 1 hour): median {venue_ms:.1f} ms")
         print(f"[{backend}] baseline: primary-key fetch {pk_ms:.2f} ms; "
               f"full count of {total:,} rows {count_ms:.1f} ms")
+        if not purge:
+            db.session.remove()
+            db.engine.dispose()
+            return
         # Hold a few thousand records in an open case, then purge through the CLI command.
         case = cases.create_case(commune.id, None, index_label="BN bench",
                                    index_date=today, index_date_kind="onset", notes=None)
@@ -190,16 +194,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--skip-purge", action="store_true", help="the searches only")
     args = parser.parse_args()
     name = f"tracing{args.rows}"
     if args.backend in ("sqlite", "both"):
         cached = cache.sqlite_db(name, _builder(args.rows))
-        with cache.scratch_dir() as tmp:
-            run("sqlite", cache.sqlite_copy(cached, tmp), args.rows)
+        if args.skip_purge:  # nothing is changed: the cached database itself
+            run("sqlite", cached, args.rows, purge=False)
+        else:
+            with cache.scratch_dir() as tmp:
+                run("sqlite", cache.sqlite_copy(cached, tmp), args.rows)
     pg = os.environ.get("REGISTRY_BENCH_POSTGRES") or os.environ.get("REGISTRY_TEST_POSTGRES")
     if args.backend in ("postgresql", "both"):
         if not pg:
             print("[postgresql] skipped: set REGISTRY_BENCH_POSTGRES")
+        elif args.skip_purge:
+            run("postgresql", cache.postgres_db(name, pg, _builder(args.rows)), args.rows,
+                purge=False)
         else:
             scratch = cache.postgres_copy(cache.postgres_db(name, pg, _builder(args.rows)))
             try:

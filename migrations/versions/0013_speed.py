@@ -1,6 +1,6 @@
 """Speed where it matters: the daily roll-up of live check-ins of closed days (checkin_tallies,
 kept exact by triggers on checkins; communes.tallied_through marks the last closed day), and
-the tracing index of a point's visits with their intervals.
+the tracing index of a point's visits with their intervals; one index less on every check-in.
 
 Revision ID: 0013_speed
 Revises: 0012_cluster
@@ -87,6 +87,8 @@ def upgrade():
     # Tracing reads a point's visits in a time range with their intervals from one index.
     op.create_index('ix_checkins_point_time_span', 'checkins', ['point_id', 'checked_in_at', 'checked_out_at', 'time_precision', 'checkout_reason', 'id'], unique=False)
     op.drop_index('ix_checkins_point_checked_in_at', table_name='checkins')
+    # A prefix of ix_checkins_commune_time_venue_source, which serves the same ranges.
+    op.drop_index('ix_checkins_commune_checked_in_at', table_name='checkins')
 
     if op.get_bind().dialect.name == "sqlite":
         op.execute("CREATE TRIGGER checkins_tally_insert AFTER INSERT ON checkins BEGIN "
@@ -114,6 +116,7 @@ def downgrade():
     else:
         op.execute("DROP TRIGGER IF EXISTS checkins_tally ON checkins")
         op.execute("DROP FUNCTION IF EXISTS checkins_tally()")
+    op.create_index('ix_checkins_commune_checked_in_at', 'checkins', ['commune_id', 'checked_in_at'], unique=False)
     op.create_index('ix_checkins_point_checked_in_at', 'checkins', ['point_id', 'checked_in_at'], unique=False)
     op.drop_index('ix_checkins_point_time_span', table_name='checkins')
     op.drop_index('ix_checkin_tallies_by_day', table_name='checkin_tallies')
