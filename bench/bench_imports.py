@@ -180,7 +180,7 @@ def _baseline(data: bytes, model, commune_id: int, rows: int) -> tuple[float, fl
     read_rows("file.xlsx", data)
     read = time.perf_counter() - started
     with db.engine.begin() as conn:
-        conn.execute(text("CREATE TEMPORARY TABLE bench_rows (id integer primary key, "
+        conn.execute(text("CREATE TEMPORARY TABLE bench_rows ("
                           "commune_id integer, name varchar(200), n integer)"))
         started = time.perf_counter()
         conn.execute(text("INSERT INTO bench_rows (commune_id, name, n) VALUES (:c, :name, :n)"),

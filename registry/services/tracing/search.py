@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import joinedload
 
 from registry import signals
 from registry.extensions import db
@@ -261,9 +261,7 @@ def overlapping(point_id: int, start: datetime, end: datetime,
             certain[cid] = is_certain
     if not certain:
         return []
-    # The answers (JSON) of a contact are not shown in a search: not read for every contact.
-    rows = db.session.scalars(select(Checkin).options(defer(Checkin.answers))
-                              .where(Checkin.id.in_(certain))
+    rows = db.session.scalars(select(Checkin).where(Checkin.id.in_(certain))
                               .order_by(Checkin.checked_in_at, Checkin.id)).all()
     return [Contact(checkin=row, is_certain=certain[row.id]) for row in rows]
 
