@@ -52,14 +52,17 @@ class CheckinTally(db.Model):
 
 
 def _sqlite_day(row: str) -> str:
+    """SQLite: the local day of the row's check-in time."""
     return f"date({row}.checked_in_at, '+{LOCAL_OFFSET_HOURS} hours')"
 
 
 def _sqlite_mark(row: str) -> str:
+    """SQLite: the last closed day of the row's commune."""
     return f"(SELECT tallied_through FROM communes WHERE id = {row}.commune_id)"
 
 
 def _sqlite_counts(row: str, sign: str) -> str:
+    """SQLite: each source's count moved by one when it is the row's source."""
     return ", ".join(f"{s} = {s} {sign} ({row}.source = '{s}')" for s in TALLY_SOURCES)
 
 
@@ -92,6 +95,8 @@ SQLITE_TRIGGERS = (
 
 
 def _pg_block(row: str, sign: str) -> str:
+    """PL/pgSQL: add ("+") or take off ("-") the row (NEW or OLD) when its day is closed, the
+    commune's row held FOR KEY SHARE while the mark is read."""
     day = f"({row}.checked_in_at + interval '{LOCAL_OFFSET_HOURS} hours')::date"
     counts = ", ".join(f"({row}.source = '{s}')::int" for s in TALLY_SOURCES)
     if sign == "+":

@@ -74,6 +74,7 @@ def _new_venue(commune_id: int, user, point_names: list[str], fields: dict
 
 
 def _record_created(venue: Venue, values: dict, user) -> None:
+    """The audit row of a venue just registered (its id known), with the fields it got."""
     record_event("create", venue, user=user,
                  details={k: [None, v] for k, v in values.items() if v not in (None, "")})
 

@@ -96,6 +96,7 @@ def _new_resident(commune_id: int, user, values: dict) -> Resident:
 
 
 def _record_created(resident: Resident, user) -> None:
+    """The audit row of a resident just added (its id known)."""
     record_event("create", resident, user=user, details={"full_name": resident.full_name})
 
 
