@@ -161,7 +161,8 @@ def _write_checkins(commune_ids: list[int], per_commune: int, rebuild_indexes: b
         if rebuild_indexes:
             indexes = [row[0] for row in conn.execute(text(
                 "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND "
-                "tablename = 'checkins' AND indexname <> 'pk_checkins'"))]
+                "tablename = 'checkins' AND indexname NOT IN (SELECT conname FROM pg_constraint "
+                "WHERE conrelid = 'checkins'::regclass)"))]  # a constraint keeps its index
             foreign_keys = list(conn.execute(text(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                 "WHERE conrelid = 'checkins'::regclass AND contype = 'f'")))
