@@ -24,3 +24,15 @@ def test_phones_in_the_national_format_twice(app):
     assert phone_national("+84912345678") == "0912 345 678"  # the kept answer
     assert phone_national("not a phone") == "not a phone"
     assert phone_national(None) == ""
+
+
+def test_a_url_made_once_is_the_url_for_each_id(app):
+    from flask import url_for
+
+    from registry.formatting import url_maker
+
+    with app.test_request_context():
+        for endpoint in ("venues.detail", "reminders.venue_follow_ups"):
+            make = url_maker(endpoint, "venue_id")
+            for venue_id in (1, 7, 42, 123456):
+                assert make(venue_id) == url_for(endpoint, venue_id=venue_id)
