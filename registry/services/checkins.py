@@ -10,8 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+
+from registry.caching import NO_CHANGE
 from registry.extensions import db
 from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSource,
                              CheckoutReason, DeclarationQuestion, TimePrecision, Venue)
@@ -45,6 +49,23 @@ def _write_declaration(checkin: Checkin, declaration: Declaration) -> None:
     checkin.has_symptoms = declaration.has_symptoms
 
 
+# The self-scan's duplicate lookup, built once (a check-in's hottest query): the same phone, at
+# the same point, in the window, with the same name or the same ID number (an ID number left
+# out is NULL, which equals nothing). populate_existing: the request may have loaded this row
+# before it took the point's lock (the phone's previous check-in); the merge must start from
+# the row as committed now. Served by ix_checkins_device_point_time.
+_SELF_SCAN_DUPLICATE = (
+    select(Checkin).where(
+        Checkin.device_hash == bindparam("device_hash"),
+        Checkin.point_id == bindparam("point_id"),
+        Checkin.checked_in_at >= bindparam("since"), Checkin.checked_in_at <= bindparam("until"),
+        Checkin.source == CheckinSource.SELF_SCAN,
+        or_(Checkin.search_name == bindparam("name_key"),
+            Checkin.id_number == bindparam("id_number")))
+    .order_by(Checkin.checked_in_at.desc(), Checkin.id.desc()).limit(1)
+    .execution_options(populate_existing=True))
+
+
 def find_recent_duplicate(point: CheckinPoint, declaration: Declaration, *, minutes: int,
                           source: CheckinSource | None = None, device_hash: str | None = None,
                           resident_id: int | None = None,
@@ -66,12 +87,12 @@ def find_recent_duplicate(point: CheckinPoint, declaration: Declaration, *, minu
     name_key = fold(declaration.full_name)
     same_person = []
     if source == CheckinSource.SELF_SCAN:
-        if not device_hash:
+        if not device_hash or minutes <= 0:
             return None
-        same_person.append(Checkin.search_name == name_key)
-        if declaration.id_number:
-            same_person.append(Checkin.id_number == declaration.id_number)
-        who = [Checkin.device_hash == device_hash, or_(*same_person)]
+        return db.session.scalars(_SELF_SCAN_DUPLICATE, {
+            "point_id": point.id, "since": now - timedelta(minutes=minutes), "until": now,
+            "device_hash": device_hash, "name_key": name_key,
+            "id_number": declaration.id_number or None}).first()
     else:
         if resident_id is not None:
             same_person.append(Checkin.resident_id == resident_id)
@@ -124,11 +145,18 @@ def serialise_at_point(point: CheckinPoint) -> None:
     is any of several identities); an idempotency key in the form would miss the card scans.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(POINT_LOCK_SPACE, point.id)))
+        db.session.execute(_PG_POINT_LOCK, {"lock_point": point.id})
     else:
-        db.session.execute(update(CheckinPoint).where(CheckinPoint.id == point.id)
-                           .values(is_active=CheckinPoint.is_active)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(_SQLITE_POINT_LOCK, {"lock_point": point.id})
+
+
+# Both built once: a check-in takes one of them every time. The SQLite one writes a value
+# back unchanged, so it tells the snapshot caches (registry/caching.py) it changes nothing.
+_PG_POINT_LOCK = select(func.pg_advisory_xact_lock(POINT_LOCK_SPACE, bindparam("lock_point")))
+_POINTS = CheckinPoint.__table__
+_SQLITE_POINT_LOCK = (update(_POINTS).where(_POINTS.c.id == bindparam("lock_point"))
+                      .values(is_active=_POINTS.c.is_active)
+                      .execution_options(**{NO_CHANGE: True}))
 
 
 def _merge_into(checkin: Checkin, declaration: Declaration, device_hash: str | None) -> None:
@@ -175,17 +203,38 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
         _merge_into(existing, declaration, device_hash)
         db.session.flush()
         return RecordedVisit(existing, merged=True)
-    checkin = Checkin(
-        commune_id=point.venue.commune_id, venue_id=point.venue_id, point_id=point.id,
-        source=source, checked_in_at=at or utcnow(), checked_out_at=checked_out_at,
-        time_precision=precision, device_hash=device_hash,
-        resident_id=resident.id if resident is not None else None,
-        card_id=card.id if card is not None else None,
-        entered_by_id=entered_by.id if entered_by is not None else None)
-    _write_declaration(checkin, declaration)
+    now = utcnow()
+    values = {
+        "commune_id": point.venue.commune_id, "venue_id": point.venue_id, "point_id": point.id,
+        "source": source, "checked_in_at": at or now, "checked_out_at": checked_out_at,
+        "time_precision": precision, "device_hash": device_hash,
+        "resident_id": resident.id if resident is not None else None,
+        "card_id": card.id if card is not None else None,
+        "entered_by_id": entered_by.id if entered_by is not None else None,
+        "created_at": now, "merge_count": 0,
+        **{key: getattr(declaration, key) for key in DECLARATION_FIELDS},
+        "search_name": fold(declaration.full_name), "has_symptoms": declaration.has_symptoms}
+    return RecordedVisit(_insert_visit(values), merged=False)
+
+
+_CHECKINS = Checkin.__table__
+_INSERT_CHECKIN = _CHECKINS.insert()
+
+
+def _insert_visit(values: dict) -> Checkin:
+    """Write a new check-in with one INSERT and return it as a persistent, loaded object of the
+    session (as `add` + `flush` would, without the unit of work's bookkeeping, which cost a
+    check-in more than the statement itself)."""
+    db.session.flush()  # what the caller added before is written first, as a flush would
+    row = {column.key: values.get(column.key) for column in _CHECKINS.columns
+           if column.key != "id"}
+    checkin_id = db.session.execute(_INSERT_CHECKIN, row).inserted_primary_key[0]
+    checkin = Checkin.__mapper__.class_manager.new_instance()
+    for key, value in {**row, "id": checkin_id}.items():
+        set_committed_value(checkin, key, value)
+    make_transient_to_detached(checkin)
     db.session.add(checkin)
-    db.session.flush()
-    return RecordedVisit(checkin, merged=False)
+    return checkin
 
 
 def record_checkin(point: CheckinPoint, source: CheckinSource, declaration: Declaration,
