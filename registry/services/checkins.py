@@ -51,19 +51,17 @@ def _write_declaration(checkin: Checkin, declaration: Declaration) -> None:
 
 # The self-scan's duplicate lookup, built once (a check-in's hottest query): the same phone, at
 # the same point, in the window, with the same name or the same ID number (an ID number left
-# out is NULL, which equals nothing). populate_existing: the request may have loaded this row
-# before it took the point's lock (the phone's previous check-in); the merge must start from
-# the row as committed now. Served by ix_checkins_device_point_time.
+# out is NULL, which equals nothing). Only the id is read: nearly always there is none, and
+# setting up a whole Checkin row's loading cost more than the query. Served by
+# ix_checkins_device_point_time.
+_CK = Checkin.__table__.c
 _SELF_SCAN_DUPLICATE = (
-    select(Checkin).where(
-        Checkin.device_hash == bindparam("device_hash"),
-        Checkin.point_id == bindparam("point_id"),
-        Checkin.checked_in_at >= bindparam("since"), Checkin.checked_in_at <= bindparam("until"),
-        Checkin.source == CheckinSource.SELF_SCAN,
-        or_(Checkin.search_name == bindparam("name_key"),
-            Checkin.id_number == bindparam("id_number")))
-    .order_by(Checkin.checked_in_at.desc(), Checkin.id.desc()).limit(1)
-    .execution_options(populate_existing=True))
+    select(_CK.id).where(
+        _CK.device_hash == bindparam("device_hash"), _CK.point_id == bindparam("point_id"),
+        _CK.checked_in_at >= bindparam("since"), _CK.checked_in_at <= bindparam("until"),
+        _CK.source == CheckinSource.SELF_SCAN,
+        or_(_CK.search_name == bindparam("name_key"), _CK.id_number == bindparam("id_number")))
+    .order_by(_CK.checked_in_at.desc(), _CK.id.desc()).limit(1))
 
 
 def find_recent_duplicate(point: CheckinPoint, declaration: Declaration, *, minutes: int,
@@ -89,10 +87,14 @@ def find_recent_duplicate(point: CheckinPoint, declaration: Declaration, *, minu
     if source == CheckinSource.SELF_SCAN:
         if not device_hash or minutes <= 0:
             return None
-        return db.session.scalars(_SELF_SCAN_DUPLICATE, {
+        found = db.session.scalar(_SELF_SCAN_DUPLICATE, {
             "point_id": point.id, "since": now - timedelta(minutes=minutes), "until": now,
             "device_hash": device_hash, "name_key": name_key,
-            "id_number": declaration.id_number or None}).first()
+            "id_number": declaration.id_number or None})
+        # populate_existing: the request may have loaded this row before it took the point's
+        # lock (the phone's previous check-in); the merge must start from the row as it is now.
+        return (db.session.get(Checkin, found, populate_existing=True)
+                if found is not None else None)
     else:
         if resident_id is not None:
             same_person.append(Checkin.resident_id == resident_id)
