@@ -12,14 +12,13 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-
 from registry.caching import NO_CHANGE
 from registry.extensions import db
 from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSource,
                              CheckoutReason, DeclarationQuestion, TimePrecision, Venue)
 from registry.services.audit import record_event
+from registry.services.checkin_writes import (insert_self_scan_unless_duplicate, insert_visit,
+                                              lock_phone_at_point)
 from registry.services.declarations import Declaration
 from registry.text import fold
 from registry.timeutil import local_day_bounds_utc, local_to_utc, local_today, to_local, utcnow
@@ -190,7 +189,26 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
     `entered_by` the staff member who typed it.
     """
     declaration = declaration.cleaned()
-    if merge_minutes > 0:
+    now = utcnow()
+    values = {
+        "commune_id": point.venue.commune_id, "venue_id": point.venue_id, "point_id": point.id,
+        "source": source, "checked_in_at": at or now, "checked_out_at": checked_out_at,
+        "time_precision": precision, "device_hash": device_hash,
+        "resident_id": resident.id if resident is not None else None,
+        "card_id": card.id if card is not None else None,
+        "entered_by_id": entered_by.id if entered_by is not None else None,
+        "created_at": now, "merge_count": 0,
+        **{key: getattr(declaration, key) for key in DECLARATION_FIELDS},
+        "search_name": fold(declaration.full_name), "has_symptoms": declaration.has_symptoms}
+    if source == CheckinSource.SELF_SCAN and device_hash and at is None and merge_minutes > 0:
+        # A phone's own check-in: the look and the INSERT in one statement, the phone alone
+        # locked (services/checkin_writes.py); a repeat is merged below, under that lock.
+        lock_phone_at_point(point.id, device_hash)
+        written = insert_self_scan_unless_duplicate(values, minutes=merge_minutes,
+                                                    name_key=values["search_name"])
+        if written is not None:
+            return RecordedVisit(written, merged=False)
+    elif merge_minutes > 0:
         serialise_at_point(point)
     # Only a visit of the same source is merged into: a card scan must not overwrite the answers
     # a visitor gave on their phone, nor a stranger's phone a declaration typed by staff (and a
@@ -205,38 +223,7 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
         _merge_into(existing, declaration, device_hash)
         db.session.flush()
         return RecordedVisit(existing, merged=True)
-    now = utcnow()
-    values = {
-        "commune_id": point.venue.commune_id, "venue_id": point.venue_id, "point_id": point.id,
-        "source": source, "checked_in_at": at or now, "checked_out_at": checked_out_at,
-        "time_precision": precision, "device_hash": device_hash,
-        "resident_id": resident.id if resident is not None else None,
-        "card_id": card.id if card is not None else None,
-        "entered_by_id": entered_by.id if entered_by is not None else None,
-        "created_at": now, "merge_count": 0,
-        **{key: getattr(declaration, key) for key in DECLARATION_FIELDS},
-        "search_name": fold(declaration.full_name), "has_symptoms": declaration.has_symptoms}
-    return RecordedVisit(_insert_visit(values), merged=False)
-
-
-_CHECKINS = Checkin.__table__
-_INSERT_CHECKIN = _CHECKINS.insert()
-
-
-def _insert_visit(values: dict) -> Checkin:
-    """Write a new check-in with one INSERT and return it as a persistent, loaded object of the
-    session (as `add` + `flush` would, without the unit of work's bookkeeping, which cost a
-    check-in more than the statement itself)."""
-    db.session.flush()  # what the caller added before is written first, as a flush would
-    row = {column.key: values.get(column.key) for column in _CHECKINS.columns
-           if column.key != "id"}
-    checkin_id = db.session.execute(_INSERT_CHECKIN, row).inserted_primary_key[0]
-    checkin = Checkin.__mapper__.class_manager.new_instance()
-    for key, value in {**row, "id": checkin_id}.items():
-        set_committed_value(checkin, key, value)
-    make_transient_to_detached(checkin)
-    db.session.add(checkin)
-    return checkin
+    return RecordedVisit(insert_visit(values), merged=False)
 
 
 def record_checkin(point: CheckinPoint, source: CheckinSource, declaration: Declaration,
