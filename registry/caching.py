@@ -4,7 +4,7 @@ a point as a phone without a cookie gets it.
 
 Why: a phone's check-in is a handful of statements that write; reading the same point, venue,
 commune and questions again for every one of them cost more than the write itself (see
-docs/performance.md).
+docs/architecture.md, "Where the time goes").
 
 How long a snapshot may be stale (the bound):
 

@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, cast, exists, func, or_, select
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.extensions import db
@@ -75,6 +76,11 @@ def _persistent(row: dict, checkin_id: int) -> Checkin:
     for key, value in {**row, "id": checkin_id}.items():
         set_committed_value(checkin, key, value)
     make_transient_to_detached(checkin)
+    # An object of the session still holding this id is of a row deleted by plain SQL (whose
+    # id the database gave out again): it is gone, as a flush would have replaced it.
+    stale = db.session.identity_map.get(identity_key(Checkin, checkin_id))
+    if stale is not None:
+        db.session.expunge(stale)
     db.session.add(checkin)
     return checkin
 
