@@ -1,6 +1,7 @@
 """How `services/checkins.record_visit` writes a visit: one INSERT instead of the unit of work,
 and for a phone's own check-in (a self-scan) the duplicate window's look and the INSERT in one
-statement, under a lock of that phone at that point only.
+statement, under a lock of that phone at that point only; the other sources lock the point
+(`serialise_at_point`).
 
 Why: a check-in was several times the cost of its one durable row, and the lock that makes the
 duplicate window exact (two taps of one phone must give one visit) was held across the look,
@@ -19,16 +20,17 @@ from __future__ import annotations
 import zlib
 from datetime import timedelta
 
-from sqlalchemy import bindparam, cast, exists, func, or_, select
+from sqlalchemy import bindparam, cast, exists, func, or_, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
+from registry.caching import NO_CHANGE
 from registry.extensions import db
-from registry.models import Checkin, CheckinSource
+from registry.models import Checkin, CheckinPoint, CheckinSource
 
-# Advisory lock key space of a phone at a point (the point's own lock uses POINT_LOCK_SPACE in
-# services/checkins.py), so that neither meets another application's locks.
+# Advisory lock key space of a phone at a point (the point's own lock: POINT_LOCK_SPACE below),
+# so that neither meets another application's locks.
 PHONE_LOCK_SPACE = 0x6370  # "cp"
 
 _CHECKINS = Checkin.__table__
@@ -36,6 +38,44 @@ _CK = _CHECKINS.c
 _COLUMNS = [column for column in _CHECKINS.columns if column.key != "id"]
 _INSERT = _CHECKINS.insert()
 _PG_PHONE_LOCK = select(func.pg_advisory_xact_lock(PHONE_LOCK_SPACE, bindparam("lock_key")))
+
+
+# The key space of the advisory locks the registry takes on PostgreSQL (two-int form: this and a
+# check-in point's id), so they never meet another application's locks on the same database.
+POINT_LOCK_SPACE = 0x636B  # "ck"
+
+
+def serialise_at_point(point: CheckinPoint) -> None:
+    """Make the check-ins at `point` take turns until this transaction ends.
+
+    Why: the duplicate window is "look for a recent visit, else add one". Two requests at the
+    same moment (a double tap, two scans of one card) would both look before either had added,
+    and both add. Holding a lock from the look until the commit makes the second request wait
+    and then see the first one's row, on both databases:
+
+    - PostgreSQL: a transaction-scoped advisory lock on the point (pg_advisory_xact_lock),
+      released by the commit or rollback; nothing is written, and other points never wait.
+    - SQLite: a write that changes nothing to the point's row (a column no key refers to, so no
+      foreign-key check runs), which takes SQLite's one write lock at once (the next writer
+      waits, busy_timeout), before the look rather than after it.
+      SQLite has one writer at a time anyway, so this costs no concurrency it had.
+
+    A unique key could not express the window (a sliding span of minutes, and "the same person"
+    is any of several identities); an idempotency key in the form would miss the card scans.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_PG_POINT_LOCK, {"lock_point": point.id})
+    else:
+        db.session.execute(_SQLITE_POINT_LOCK, {"lock_point": point.id})
+
+
+# Both built once: a check-in takes one of them every time. The SQLite one writes a value
+# back unchanged, so it tells the snapshot caches (registry/caching.py) it changes nothing.
+_PG_POINT_LOCK = select(func.pg_advisory_xact_lock(POINT_LOCK_SPACE, bindparam("lock_point")))
+_POINTS = CheckinPoint.__table__
+_SQLITE_POINT_LOCK = (update(_POINTS).where(_POINTS.c.id == bindparam("lock_point"))
+                      .values(is_active=_POINTS.c.is_active)
+                      .execution_options(**{NO_CHANGE: True}))
 
 
 def _same_phone_recently():

@@ -10,15 +10,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select
 
-from registry.caching import NO_CHANGE
 from registry.extensions import db
 from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSource,
                              CheckoutReason, DeclarationQuestion, TimePrecision, Venue)
 from registry.services.audit import record_event
 from registry.services.checkin_writes import (insert_self_scan_unless_duplicate, insert_visit,
-                                              lock_phone_at_point)
+                                              lock_phone_at_point, serialise_at_point)
 from registry.services.declarations import Declaration
 from registry.text import fold
 from registry.timeutil import local_day_bounds_utc, local_to_utc, local_today, to_local, utcnow
@@ -120,44 +119,6 @@ def find_recent_duplicate(point: CheckinPoint, declaration: Declaration, *, minu
     return db.session.scalars(
         stmt.order_by(Checkin.checked_in_at.desc(), Checkin.id.desc())
         .limit(1).execution_options(populate_existing=True)).first()
-
-
-# The key space of the advisory locks the registry takes on PostgreSQL (two-int form: this and a
-# check-in point's id), so they never meet another application's locks on the same database.
-POINT_LOCK_SPACE = 0x636B  # "ck"
-
-
-def serialise_at_point(point: CheckinPoint) -> None:
-    """Make the check-ins at `point` take turns until this transaction ends.
-
-    Why: the duplicate window is "look for a recent visit, else add one". Two requests at the
-    same moment (a double tap, two scans of one card) would both look before either had added,
-    and both add. Holding a lock from the look until the commit makes the second request wait
-    and then see the first one's row, on both databases:
-
-    - PostgreSQL: a transaction-scoped advisory lock on the point (pg_advisory_xact_lock),
-      released by the commit or rollback; nothing is written, and other points never wait.
-    - SQLite: a write that changes nothing to the point's row (a column no key refers to, so no
-      foreign-key check runs), which takes SQLite's one write lock at once (the next writer
-      waits, busy_timeout), before the look rather than after it.
-      SQLite has one writer at a time anyway, so this costs no concurrency it had.
-
-    A unique key could not express the window (a sliding span of minutes, and "the same person"
-    is any of several identities); an idempotency key in the form would miss the card scans.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_PG_POINT_LOCK, {"lock_point": point.id})
-    else:
-        db.session.execute(_SQLITE_POINT_LOCK, {"lock_point": point.id})
-
-
-# Both built once: a check-in takes one of them every time. The SQLite one writes a value
-# back unchanged, so it tells the snapshot caches (registry/caching.py) it changes nothing.
-_PG_POINT_LOCK = select(func.pg_advisory_xact_lock(POINT_LOCK_SPACE, bindparam("lock_point")))
-_POINTS = CheckinPoint.__table__
-_SQLITE_POINT_LOCK = (update(_POINTS).where(_POINTS.c.id == bindparam("lock_point"))
-                      .values(is_active=_POINTS.c.is_active)
-                      .execution_options(**{NO_CHANGE: True}))
 
 
 def _merge_into(checkin: Checkin, declaration: Declaration, device_hash: str | None) -> None:
