@@ -1,13 +1,24 @@
-"""Benchmark: check-in submissions under gunicorn, 32 connections, against SQLite and PostgreSQL.
+"""Benchmark: the public check-in page under gunicorn, 32 connections, on SQLite and PostgreSQL,
+beside its two baselines served by the same server.
 
 Run: REGISTRY_TEST_POSTGRES=postgresql+psycopg://... PYTHONPATH=. \\
-     $VENV/bin/python -m bench.bench_checkin_load [--duration 20] [--connections 32]
+     $VENV/bin/python -m bench.bench_checkin_load [--duration 10] [--connections 32]
 
 For each database: a fresh schema with one commune and venue, gunicorn (gthread) serving
-bench/load_app.py, wrk POSTing complete declarations (each with its own phone, so none is
-merged) with a valid CSRF token, then wrk on the bare endpoint of the same server (the
-baseline). Afterwards the rows in `checkins` are counted and compared with the successful
-answers (302) that wrk saw. The PostgreSQL run uses the test database and empties it.
+bench/load_app.py, and wrk, one endpoint after the other:
+
+- check-in POST: complete declarations with a valid CSRF token, each from its own phone (its
+  own device cookie and phone number, so none is merged into another);
+- ceiling: the same body POSTed to a view that parses the form and commits one INSERT into a
+  plain table (the most a durable check-in can do in this stack);
+- GET /c/<token> without a cookie: the first page a phone loads (its size is printed too);
+- bare: a view that does nothing.
+
+It prints check-in/ceiling, check-in/bare and page/bare. Afterwards the rows in `checkins` are
+counted and must equal the successful answers (302) the server sent; the benchmark fails
+otherwise. Then the CPU time per request of the same four endpoints inside one process (Flask's
+test client): figures that depend little on what else runs on the machine. The PostgreSQL run
+uses the test database and empties it.
 """
 from __future__ import annotations
 
@@ -28,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION_CODES = ("travel", "symptoms", "contact_patient", "contact_foreign", "contact_symptoms")
+DEVICE_COOKIE = "registry_device"
 
 LUA = r"""
 local counter = 0
@@ -41,12 +53,14 @@ function init(args)
 end
 function request()
   counter = counter + 1
-  -- 10-digit mobile numbers 09T NNNNNNN: unique per thread and request, never merged.
+  -- Each request is another phone: its own device cookie (as the phone got it with the page)
+  -- and its own 10-digit mobile number 09T NNNNNNN, so no declaration is merged into another.
   local phone = string.format("09%d%07d", tid, counter)
+  local device = string.format("bench@RUN@%02d%024d", tid, counter)
   local body = "@BODY@&phone=" .. phone
   return wrk.format("POST", "@PATH@", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "@COOKIE@"}, body)
+    ["Cookie"] = "@COOKIE@; @DEVICE@=" .. device}, body)
 end
 """
 
@@ -58,9 +72,11 @@ def _free_port() -> int:
 
 
 def _prepare(url: str) -> str:
-    """A fresh schema with one commune, venue and point; returns the point's token."""
+    """A fresh schema with one commune, venue and point, and the ceiling's plain table;
+    returns the point's token."""
     from sqlalchemy import text
 
+    from bench.load_app import create_ceiling_table
     from registry import create_app
     from registry.extensions import db
     from registry.services.communes import categories_for_code, create_commune
@@ -73,6 +89,7 @@ def _prepare(url: str) -> str:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         db.create_all()
+        create_ceiling_table(db.engine)
         commune = create_commune(15664, hotline="+842373868123")
 
         class _System:
@@ -88,24 +105,33 @@ def _prepare(url: str) -> str:
     return token
 
 
-def _count_rows(url: str) -> int:
+def _count_rows(url: str, table: str = "checkins") -> int:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     with engine.connect() as conn:
-        count = conn.execute(text("SELECT count(*) FROM checkins")).scalar_one()
+        count = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
     engine.dispose()
     return count
 
 
 def _session(base: str, path: str) -> tuple[str, str]:
-    """GET the form like a phone: the session cookie and the CSRF token of the form."""
+    """GET the form like a phone: the session cookie (without the device cookie, which each
+    request brings its own of) and the CSRF token of the form."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     html = opener.open(base + path).read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar if c.name != DEVICE_COOKIE)
     return cookie, token
+
+
+def _declaration(csrf: str) -> str:
+    """The posted body of a complete declaration, without its phone (the Lua script adds it)."""
+    fields = {"csrf_token": csrf, "full_name": "Nguyễn Văn Tải", "birth_year": "1985",
+              "sex": "male", "nationality": "Việt Nam", "address": "Thôn Đông",
+              **{f"q_{c}": "no" for c in QUESTION_CODES}}
+    return urllib.parse.urlencode(fields)
 
 
 def _wrk(args: list[str]) -> dict:
@@ -127,13 +153,43 @@ def _wrk(args: list[str]) -> dict:
     return figures
 
 
+def _line(label: str, figures: dict) -> str:
+    return (f"{label:<22}{figures['rps']:8.1f} req/s   p50 {figures['p50']:7.1f} ms   "
+            f"p99 {figures['p99']:7.1f} ms   {figures['requests']} answers, "
+            f"{figures['errors']} not 2xx/3xx, socket errors: {figures['socket_errors']}")
+
+
+def _start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
+    """A private Redis on a Unix socket, as bin/serve starts one: the web workers' shared
+    rate-limit counts (production counts there too)."""
+    sock = directory / "redis.sock"
+    proc = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock),
+                             "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
+                             "--dir", str(directory), "--loglevel", "warning"])
+    for _ in range(100):
+        if sock.exists():
+            break
+        time.sleep(0.05)
+    return proc, f"unix://{sock}"
+
+
+def _wait_for(base: str) -> None:
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(base + "/bench/bare", timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the benchmark server did not start")
+
+
 def run_backend(name: str, url: str, duration: int, connections: int, workers: int,
-                threads: int) -> None:
-    """Serve, load, count, print."""
+                threads: int, redis_url: str) -> None:
+    """Serve, load each endpoint in turn, count, print; fail when a row is missing."""
     token = _prepare(url)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, BENCH_DATABASE_URL=url, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, BENCH_DATABASE_URL=url, PYTHONPATH=str(ROOT), REDIS_URL=redis_url)
     # The server's own access log tells how many check-ins it answered with success (302),
     # including answers wrk stopped waiting for when its time was up.
     access_log = Path(tempfile.mkdtemp(prefix="bench-log-")) / "access.log"
@@ -142,111 +198,160 @@ def run_backend(name: str, url: str, duration: int, connections: int, workers: i
          "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
          "--access-logfile", str(access_log), "--access-logformat", "%(s)s %(m)s %(U)s",
          "bench.load_app:app"], cwd=ROOT, env=env)
+    scripts = []
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/bench/bare", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+        _wait_for(base)
         path = f"/c/{token}"
         cookie, csrf = _session(base, path)
-        fields = {"csrf_token": csrf, "full_name": "Nguyễn Văn Tải", "birth_year": "1985",
-                  "sex": "male", "nationality": "Việt Nam", "address": "Thôn Đông",
-                  **{f"q_{c}": "no" for c in QUESTION_CODES}}
-        body = urllib.parse.urlencode(fields)
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-            fh.write(LUA.replace("@BODY@", body).replace("@PATH@", path)
-                     .replace("@COOKIE@", cookie))
-            script = fh.name
+        first_page = urllib.request.urlopen(base + path).read()
+        body = _declaration(csrf)
+        # One script per run and endpoint: the phones of one run are never those of another,
+        # or the warm-up's phones would be merged into (rightly) when they came again.
+        for run, target in enumerate((path, "/bench/ceiling", path, "/bench/ceiling")):
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+                fh.write(LUA.replace("@BODY@", body).replace("@PATH@", target)
+                         .replace("@COOKIE@", cookie).replace("@DEVICE@", DEVICE_COOKIE)
+                         .replace("@RUN@", f"run{run}"))
+                scripts.append(fh.name)
+        warm_checkin, warm_ceiling, checkin_script, ceiling_script = scripts
+        common = ["-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+        # Every worker process and thread has served each endpoint before the clock starts
+        # (a production worker lives for days).
+        for warm in (["-s", warm_checkin, base + path], ["-s", warm_ceiling, base + path],
+                     [base + path]):
+            _wrk(["-t2", f"-c{connections}", "-d2s", "--latency", *warm])
+        time.sleep(1)  # the warm-up's last answers are written and logged by now
         rows_before = _count_rows(url)
-        load = _wrk(["-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script,
-                     base + path])
-        bare = _wrk(["-t2", f"-c{connections}", f"-d{max(duration // 2, 5)}s", "--latency",
-                     base + "/bench/bare"])
-        # Counted after the bare run: check-ins still queued when wrk stopped are done by now.
+        logged_before = len(access_log.read_text().splitlines())
+        ceiling = _wrk([*common, "-s", ceiling_script, base + path])
+        load = _wrk([*common, "-s", checkin_script, base + path])
+        page = _wrk([*common, base + path])
+        bare = _wrk([*common, base + "/bench/bare"])
+        # Counted after the other runs: check-ins still queued when wrk stopped are done by now.
         rows = _count_rows(url) - rows_before
         ok = load["requests"] - load["errors"]
-        served_ok = sum(1 for line in access_log.read_text().splitlines()
+        served_ok = sum(1 for line in access_log.read_text().splitlines()[logged_before:]
                         if line.startswith(f"302 POST {path}"))
         print(f"--- {name}: gunicorn gthread {workers} workers x {threads} threads, "
-              f"{connections} connections")
-        print(f"check-in POST   {load['rps']:8.1f} req/s   p50 {load['p50']:7.1f} ms   "
-              f"p99 {load['p99']:7.1f} ms   {load['requests']} answers, {load['errors']} not "
-              f"2xx/3xx, socket errors: {load['socket_errors']}")
-        print(f"bare endpoint   {bare['rps']:8.1f} req/s   p50 {bare['p50']:7.1f} ms   "
-              f"p99 {bare['p99']:7.1f} ms")
-        print(f"ratio check-in / bare: {load['rps'] / bare['rps']:.2f} (aim >= 0.50)")
+              f"{connections} connections, {duration} s per endpoint")
+        print(_line("check-in POST", load))
+        print(_line("ceiling POST", ceiling))
+        print(_line("GET /c/<token>", page))
+        print(_line("bare endpoint", bare))
+        print(f"check-in / ceiling  {load['rps'] / ceiling['rps']:.2f} (aim >= 0.50)")
+        print(f"check-in / bare     {load['rps'] / bare['rps']:.2f}")
+        print(f"GET page / bare     {page['rps'] / bare['rps']:.2f} (aim >= 0.50); "
+              f"the page is {len(first_page):,} bytes (aim: ~10 kB or less)")
         print(f"rows written {rows}; successful answers (302) sent by the server {served_ok}: "
               f"{'equal' if rows == served_ok else 'DIFFERENT'}; received by wrk before its "
               f"time was up {ok}")
-        os.unlink(script)
+        if rows != served_ok or load["errors"] or ceiling["errors"]:
+            raise SystemExit(f"{name}: rows written ({rows}) differ from the successful "
+                             f"answers ({served_ok}), or an endpoint answered with an error")
     finally:
+        for script in scripts:
+            os.unlink(script)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
 
-def cpu_per_request(url: str, requests: int = 300) -> None:
-    """CPU time of one check-in and of the bare endpoint inside one process (Flask's test
-    client, no network): a figure that depends little on what else runs on the machine."""
-    from registry import create_app
+def cpu_per_request(url: str, redis_url: str, requests: int = 300) -> None:
+    """CPU time of each endpoint inside one process (Flask's test client, no network), CSRF and
+    rate limits on as under gunicorn: figures that depend little on the machine's other load."""
+    from bench.load_app import make_app
     from registry.extensions import db
 
     token = _prepare(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    os.environ["REDIS_URL"] = redis_url  # the rate limits count in Redis, as under gunicorn
+    app = make_app(url)
+    path = f"/c/{token}"
+    # As wrk does: one session cookie (the CSRF token's) sent with every request, whatever the
+    # answers set; each check-in brings its own device cookie.
+    phone = app.test_client()
+    html = phone.get(path).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    session_cookie = phone.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    client = app.test_client(use_cookies=False)
+    body = _declaration(csrf)
 
-    @app.get("/bench/bare")
-    def bare():
-        return "ok"
-
-    fields = {"full_name": "Nguyễn Văn Tải", "birth_year": "1985", "sex": "male",
-              "nationality": "Việt Nam", "address": "Thôn Đông",
-              **{f"q_{c}": "no" for c in QUESTION_CODES}}
-
-    def timed(fn) -> float:
-        for i in range(20):  # warm-up
-            fn(i)
-        start = time.process_time()
-        for i in range(20, 20 + requests):
-            fn(i)
-        return (time.process_time() - start) / requests * 1000
-
-    def checkin(i):
-        response = app.test_client().post(f"/c/{token}",
-                                          data=dict(fields, phone=f"0912{i:06d}"))
+    def post(target, i, phone_prefix):
+        cookie = (f"{app.config['SESSION_COOKIE_NAME']}={session_cookie}; "
+                  f"{DEVICE_COOKIE}=benchphone{phone_prefix}{i:030d}")
+        response = client.post(target, data=f"{body}&phone=09{phone_prefix}{i:07d}", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
         assert response.status_code == 302, response.status_code
 
-    def bare_request(_i):
-        assert app.test_client().get("/bench/bare").status_code == 200
+    def first_page(_i):
+        assert client.get(path).status_code == 200  # no cookie: the first page of a new phone
 
+    def bare(_i):
+        assert client.get("/bench/bare").status_code == 200
+
+    endpoints = {"check-in": lambda i: post(path, i, 1),
+                 "ceiling": lambda i: post("/bench/ceiling", i, 2),
+                 "GET page": first_page, "bare": bare}
+    rows_before = _count_rows(url)
+    for i in range(20):  # warm-up
+        for fn in endpoints.values():
+            fn(i)
+    # Interleaved rounds, the best round of each endpoint: the machine's other load comes and
+    # goes, and slows a round down, never speeds it up.
+    rounds, per_round = 6, max(requests // 6, 10)
+    best = dict.fromkeys(endpoints, float("inf"))
+    for r in range(rounds):
+        for name, fn in endpoints.items():
+            start = time.process_time()
+            for i in range(20 + r * per_round, 20 + (r + 1) * per_round):
+                fn(i)
+            best[name] = min(best[name], (time.process_time() - start) / per_round * 1000)
+    assert _count_rows(url) - rows_before == 20 + rounds * per_round, "a check-in was lost"
+    checkin, ceiling, page, baseline = best.values()
     with app.app_context():
-        cost = timed(checkin)
-        baseline = timed(bare_request)
         db.session.remove()
         db.engine.dispose()
-    print(f"in-process CPU per request ({requests} requests, test client): check-in "
-          f"{cost:.2f} ms, bare endpoint {baseline:.2f} ms")
+    print(f"in-process CPU per request (best of {rounds} rounds of {per_round}, test client): "
+          f"check-in "
+          f"{checkin:.2f} ms, ceiling {ceiling:.2f} ms, GET page {page:.2f} ms, bare "
+          f"{baseline:.2f} ms; check-in/ceiling (rate) {ceiling / checkin:.2f}, "
+          f"page/bare (rate) {baseline / page:.2f}")
 
 
 def main() -> None:
     """Run the SQLite target, then PostgreSQL when REGISTRY_TEST_POSTGRES is set."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=300,
+                        help="requests per endpoint of the in-process figures")
+    parser.add_argument("--only", choices=("SQLite", "PostgreSQL"))
+    parser.add_argument("--no-server", action="store_true",
+                        help="only the in-process figures (no gunicorn, no wrk)")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is needed (apt install wrk)")
+    if not shutil.which("redis-server") or (not args.no_server and not shutil.which("wrk")):
+        # Debian's wrk and redis-server, installed only when missing (as `make test` does).
+        subprocess.run(["bash", str(Path(__file__).resolve().parent.parent
+                                    / "bin" / "ensure-system-packages"), "bench"], check=True)
     tmp = tempfile.mkdtemp(prefix="bench-checkin-")
+    redis, redis_url = _start_redis(Path(tmp))
     targets = [("SQLite", f"sqlite:///{tmp}/bench.sqlite")]
     if os.environ.get("REGISTRY_TEST_POSTGRES"):
         targets.append(("PostgreSQL", os.environ["REGISTRY_TEST_POSTGRES"]))
-    for name, url in targets:
-        run_backend(name, url, args.duration, args.connections, args.workers, args.threads)
-        cpu_per_request(url)
-    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        for name, url in targets:
+            if args.only and name != args.only:
+                continue
+            if not args.no_server:
+                run_backend(name, url, args.duration, args.connections, args.workers,
+                            args.threads, redis_url)
+            else:
+                print(f"--- {name}")
+            cpu_per_request(url, redis_url, args.requests)
+    finally:
+        redis.terminate()
+        redis.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
+from babel import Locale
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -54,19 +55,30 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def select_locale() -> str:
+# Parsed once: Flask-Babel parses the chosen code on every request, which looks for the
+# language's data file on disk each time; a Locale given to it is used as it is.
+_LOCALES: dict[str, Locale] = {}
+
+
+def _locale(code: str) -> Locale:
+    if code not in _LOCALES:
+        _LOCALES[code] = Locale.parse(code)
+    return _LOCALES[code]
+
+
+def select_locale() -> Locale:
     """The user's chosen language, else a ?lang= choice kept in the session, else Vietnamese."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen
     if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+        return _locale(current_user.locale)
     if session.get("lang") in languages:
-        return session["lang"]
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(session["lang"])
+    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def init_app(app: Flask) -> None:

@@ -144,13 +144,16 @@ def _clean_request_input() -> None:
 
 
 def _fresh_request_state() -> None:
-    """Forget the locale and user cached on `g` by an earlier request in the same app context.
+    """Forget the locale, user and CSRF token cached on `g` by an earlier request in the same
+    app context.
 
     In production every request has its own app context; tests (and CLI code that calls views)
     may share one, and must not see the previous request's user or language.
     """
     g.pop("_flask_babel", None)
     g.pop("_login_user", None)
+    # Flask-WTF's signed CSRF token of this session, kept for the request.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def trust_proxies(app: Flask) -> None:

@@ -231,3 +231,27 @@ def test_poster_part_renders_outside_a_request(app, make_venue, tmp_path):
     render_poster_part(ctx, part)
     pdf = ctx.part_path.read_bytes()
     assert [c["text"] for c in decode_qr(pdf, page=1)] == [BASE + venue.points[1].token]
+
+
+def test_a_worker_warms_its_printing_up_at_start_and_writes_nothing(app, make_venue):
+    """wsgi.py and the job consumer lay out a made-up poster when a process starts: the fonts
+    and print stylesheets are loaded then, not during a clerk's first download; no row is
+    written, and the first real poster is the same as any other."""
+    from registry.pdf import font_config, stylesheet
+    from registry.pdf.posters import render_posters, warm_up_posters
+
+    stylesheet.cache_clear()
+    font_config.cache_clear()
+    point = make_venue(name="Chợ Nưa").points[0]
+    rows = db.session.query(AuditEvent).count()
+    with app.app_context():  # as at a worker's start: no request
+        warm_up_posters()
+    assert stylesheet.cache_info().currsize == 2 and font_config.cache_info().currsize == 1
+    assert db.session.query(AuditEvent).count() == rows
+    with app.test_request_context():
+        data = render_posters([point], "A4")
+    assert stylesheet.cache_info().misses == 2  # nothing parsed again for the real poster
+    assert "Chợ Nưa" in page_texts(data)[0]
+    [code] = decode_qr(data)
+    assert code["text"] == f"https://registry.example.vn/c/{point.token}"
+    assert code["width_mm"] >= 150

@@ -36,12 +36,16 @@ class BaseForm(FlaskForm):
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            filters = list(unbound_field.kwargs.get("filters", []))
-            kind = unbound_field.field_class.__name__
-            if kind == "TextAreaField":
-                filters.append(_strip_nfc_multiline)
-            elif kind not in ("FileField", "MultipleFileField", "PasswordField"):
-                filters.append(_strip_nfc)
+            # Worked out once per field of a form class (a form is made on every request).
+            filters = getattr(unbound_field, "_registry_filters", None)
+            if filters is None:
+                filters = list(unbound_field.kwargs.get("filters", []))
+                kind = unbound_field.field_class.__name__
+                if kind == "TextAreaField":
+                    filters.append(_strip_nfc_multiline)
+                elif kind not in ("FileField", "MultipleFileField", "PasswordField"):
+                    filters.append(_strip_nfc)
+                filters = unbound_field._registry_filters = tuple(filters)
             return unbound_field.bind(form=form, filters=filters, **options)
 
         def get_translations(self, form):

@@ -70,21 +70,43 @@ class DeclarationForm(BaseForm):
             answers=answers_from(self.questions, given)).cleaned()
 
 
+# The form classes made for a list of questions, by what shapes their fields. WTForms collects
+# a class's fields when it is first instantiated; making a fresh class per request paid that
+# again for every visitor. Bounded: a commune has one list at a time, and the few it had.
+_FORM_CLASSES: dict[tuple, type] = {}
+_MAX_FORM_CLASSES = 256
+
+
+def _question_key(q, locale: str) -> tuple:
+    label = q.text_en if locale == "en" and q.text_en else q.text
+    return q.code, label
+
+
 def declaration_form(questions, *, base=DeclarationForm, locale: str = "vi", **kwargs):
     """An instance of `base` with a yes/no field (and a details box) per health question."""
+    questions = list(questions)
+    key = (base, locale, tuple(_question_key(q, locale) for q in questions))
+    bound = _FORM_CLASSES.get(key)
+    if bound is None:
+        class BoundDeclarationForm(base):
+            """The declaration with these questions (a class of its own: fields are per
+            class)."""
 
-    class BoundDeclarationForm(base):
-        """The declaration with this commune's questions (a fresh class: fields are per class)."""
-
-    for q in questions:
-        label = q.text_en if locale == "en" and q.text_en else q.text
-        setattr(BoundDeclarationForm, f"q_{q.code}", RadioField(
-            label, choices=YES_NO, validators=[InputRequired(message=_l("Answer yes or no."))]))
-        setattr(BoundDeclarationForm, f"q_{q.code}_details", StringField(
-            _l("If yes, give details"), validators=[
-                Optional(), Length(max=255, message=_l("At most 255 characters."))]))
-    BoundDeclarationForm.questions = list(questions)
-    return BoundDeclarationForm(**kwargs)
+        for code, label in key[2]:
+            setattr(BoundDeclarationForm, f"q_{code}", RadioField(
+                label, choices=YES_NO,
+                validators=[InputRequired(message=_l("Answer yes or no."))]))
+            setattr(BoundDeclarationForm, f"q_{code}_details", StringField(
+                _l("If yes, give details"), validators=[
+                    Optional(), Length(max=255, message=_l("At most 255 characters."))]))
+        if len(_FORM_CLASSES) >= _MAX_FORM_CLASSES:
+            _FORM_CLASSES.clear()
+        _FORM_CLASSES[key] = bound = BoundDeclarationForm
+    form = bound(**kwargs)
+    # The questions themselves (their text as asked, whether a yes is a symptom) belong to the
+    # request: set on the instance, never on the shared class.
+    form.questions = questions
+    return form
 
 
 class QuestionForm(BaseForm):

@@ -90,6 +90,9 @@ class Checkin(db.Model):
         Index("ix_checkins_commune_search_name", "commune_id", "search_name"),
         Index("ix_checkins_commune_phone", "commune_id", "phone"),
         Index("ix_checkins_commune_id_number", "commune_id", "id_number"),
+        # A phone's visits: its duplicate lookup (this phone, this point, the last minutes) on
+        # every self-scan, and its last declaration and household (the phone alone).
+        Index("ix_checkins_device_point_time", "device_hash", "point_id", "checked_in_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,7 +138,7 @@ class Checkin(db.Model):
 
     # --- posters (self-scan): the phone that checked in, and repeats merged into this row ---
     # SHA-256 of the phone's long-lived random cookie (the cookie itself is never stored).
-    device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    device_hash: Mapped[str | None] = mapped_column(String(64))  # ix_checkins_device_point_time
     # How many later check-ins of the same person at the same point were merged into this one.
     merge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # --- residents: a card scan names the resident and the card scanned (nullable)

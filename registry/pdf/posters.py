@@ -3,7 +3,9 @@ parts both workers render, then joined."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -11,7 +13,7 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.models import CheckinPoint, Commune
 from registry.pdf import merge_pdfs, render_pdf
-from registry.pdf.qr import qr_size_with_border, qr_svg_data_uri
+from registry.pdf.qr import qr_svg_sized
 from registry.services.jobs import JobContext, JobError, JobKind
 from registry.services.posters import DEFAULT_SIZE, POSTER_SIZES, checkin_url
 from registry.text import fold
@@ -42,11 +44,11 @@ def poster_items(points: list[CheckinPoint], size: str) -> list[dict]:
         venue = point.venue
         commune = communes.setdefault(venue.commune_id, db.session.get(Commune, venue.commune_id))
         url = checkin_url(point)
+        qr, qr_mm = qr_svg_sized(url, code_mm, error=POSTER_ERROR_LEVEL)
         items.append({
             "point": point, "venue": venue, "commune": commune, "url": url,
             "address": address_line(venue, commune),
-            "qr": qr_svg_data_uri(url, error=POSTER_ERROR_LEVEL),
-            "qr_mm": round(qr_size_with_border(url, code_mm, error=POSTER_ERROR_LEVEL), 2),
+            "qr": qr, "qr_mm": round(qr_mm, 2),
             # Several points of one venue each get a poster; name the point only then.
             "show_point": len(venue.points) > 1,
         })
@@ -61,6 +63,28 @@ def render_posters(points: list[CheckinPoint], size: str = DEFAULT_SIZE) -> byte
         return render_pdf("pdf/poster.html", stylesheets=("base.css", "posters.css"),
                           items=poster_items(points, size), size=size,
                           page_size=POSTER_SIZES[size][0], printed_on=local_today())
+
+
+def warm_up_posters(size: str = DEFAULT_SIZE) -> None:
+    """Lay out one poster of made-up data and throw it away.
+
+    The first poster of a process paid for what every later one reuses: the font configuration
+    and the fonts it opens (fontconfig, Pango), the parsed print stylesheets, the compiled
+    template, the SVG and font-subsetting code WeasyPrint loads on first use. A web worker and
+    a job worker do this once when they start (wsgi.py, consumer.py), so that no clerk waits
+    for it. Needs an app context; writes nothing.
+    """
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/c/" + "W" * 27
+    commune = SimpleNamespace(name="Xã Mẫu", province_name="Tỉnh Mẫu", hotline="+842373868123")
+    venue = SimpleNamespace(name="Điểm mẫu Ướt Ẩm Ỷ", address="Thôn Đông", is_suspended=False)
+    point = SimpleNamespace(name="Cổng chính", poster_version=1)
+    _page, code_mm = POSTER_SIZES[size]
+    qr, qr_mm = qr_svg_sized(url, code_mm, error=POSTER_ERROR_LEVEL)
+    item = {"point": point, "venue": venue, "commune": commune, "url": url, "qr": qr,
+            "qr_mm": round(qr_mm, 2), "show_point": True}
+    with force_locale("vi"):
+        render_pdf("pdf/poster.html", stylesheets=("base.css", "posters.css"), items=[item],
+                   size=size, page_size=POSTER_SIZES[size][0], printed_on=local_today())
 
 
 # Posters per part: small enough that both worker processes share a batch and progress moves.

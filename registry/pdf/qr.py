@@ -74,3 +74,13 @@ def qr_pdf_operators(data: str, x_mm: float, top_mm: float, size_mm: float, page
                 c += 1
     ops.append("f Q")
     return "\n".join(ops)
+
+
+def qr_svg_sized(data: str, code_mm: float, error: str = "q") -> tuple[str, float]:
+    """`qr_svg_data_uri` and `qr_size_with_border` of one code, encoded once (the encoding, with
+    its choice of the best of eight masks, is a poster's costliest step before layout)."""
+    code = make_qr(data, error)
+    modules = code.symbol_size(border=0)[0]
+    uri = code.svg_data_uri(scale=1, border=QUIET_ZONE, dark="#000", light="#fff",
+                            omitsize=True)
+    return uri, code_mm * (modules + 2 * QUIET_ZONE) / modules

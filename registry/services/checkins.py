@@ -10,12 +10,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select
 
 from registry.extensions import db
 from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSource,
                              CheckoutReason, DeclarationQuestion, TimePrecision, Venue)
 from registry.services.audit import record_event
+from registry.services.checkin_writes import (insert_self_scan_unless_duplicate, insert_visit,
+                                              lock_phone_at_point, serialise_at_point)
 from registry.services.declarations import Declaration
 from registry.text import fold
 from registry.timeutil import local_day_bounds_utc, local_to_utc, local_today, to_local, utcnow
@@ -45,6 +47,21 @@ def _write_declaration(checkin: Checkin, declaration: Declaration) -> None:
     checkin.has_symptoms = declaration.has_symptoms
 
 
+# The self-scan's duplicate lookup, built once (a check-in's hottest query): the same phone, at
+# the same point, in the window, with the same name or the same ID number (an ID number left
+# out is NULL, which equals nothing). Only the id is read: nearly always there is none, and
+# setting up a whole Checkin row's loading cost more than the query. Served by
+# ix_checkins_device_point_time.
+_CK = Checkin.__table__.c
+_SELF_SCAN_DUPLICATE = (
+    select(_CK.id).where(
+        _CK.device_hash == bindparam("device_hash"), _CK.point_id == bindparam("point_id"),
+        _CK.checked_in_at >= bindparam("since"), _CK.checked_in_at <= bindparam("until"),
+        _CK.source == CheckinSource.SELF_SCAN,
+        or_(_CK.search_name == bindparam("name_key"), _CK.id_number == bindparam("id_number")))
+    .order_by(_CK.checked_in_at.desc(), _CK.id.desc()).limit(1))
+
+
 def find_recent_duplicate(point: CheckinPoint, declaration: Declaration, *, minutes: int,
                           source: CheckinSource | None = None, device_hash: str | None = None,
                           resident_id: int | None = None,
@@ -66,12 +83,16 @@ def find_recent_duplicate(point: CheckinPoint, declaration: Declaration, *, minu
     name_key = fold(declaration.full_name)
     same_person = []
     if source == CheckinSource.SELF_SCAN:
-        if not device_hash:
+        if not device_hash or minutes <= 0:
             return None
-        same_person.append(Checkin.search_name == name_key)
-        if declaration.id_number:
-            same_person.append(Checkin.id_number == declaration.id_number)
-        who = [Checkin.device_hash == device_hash, or_(*same_person)]
+        found = db.session.scalar(_SELF_SCAN_DUPLICATE, {
+            "point_id": point.id, "since": now - timedelta(minutes=minutes), "until": now,
+            "device_hash": device_hash, "name_key": name_key,
+            "id_number": declaration.id_number or None})
+        # populate_existing: the request may have loaded this row before it took the point's
+        # lock (the phone's previous check-in); the merge must start from the row as it is now.
+        return (db.session.get(Checkin, found, populate_existing=True)
+                if found is not None else None)
     else:
         if resident_id is not None:
             same_person.append(Checkin.resident_id == resident_id)
@@ -98,37 +119,6 @@ def find_recent_duplicate(point: CheckinPoint, declaration: Declaration, *, minu
     return db.session.scalars(
         stmt.order_by(Checkin.checked_in_at.desc(), Checkin.id.desc())
         .limit(1).execution_options(populate_existing=True)).first()
-
-
-# The key space of the advisory locks the registry takes on PostgreSQL (two-int form: this and a
-# check-in point's id), so they never meet another application's locks on the same database.
-POINT_LOCK_SPACE = 0x636B  # "ck"
-
-
-def serialise_at_point(point: CheckinPoint) -> None:
-    """Make the check-ins at `point` take turns until this transaction ends.
-
-    Why: the duplicate window is "look for a recent visit, else add one". Two requests at the
-    same moment (a double tap, two scans of one card) would both look before either had added,
-    and both add. Holding a lock from the look until the commit makes the second request wait
-    and then see the first one's row, on both databases:
-
-    - PostgreSQL: a transaction-scoped advisory lock on the point (pg_advisory_xact_lock),
-      released by the commit or rollback; nothing is written, and other points never wait.
-    - SQLite: a write that changes nothing to the point's row (a column no key refers to, so no
-      foreign-key check runs), which takes SQLite's one write lock at once (the next writer
-      waits, busy_timeout), before the look rather than after it.
-      SQLite has one writer at a time anyway, so this costs no concurrency it had.
-
-    A unique key could not express the window (a sliding span of minutes, and "the same person"
-    is any of several identities); an idempotency key in the form would miss the card scans.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(POINT_LOCK_SPACE, point.id)))
-    else:
-        db.session.execute(update(CheckinPoint).where(CheckinPoint.id == point.id)
-                           .values(is_active=CheckinPoint.is_active)
-                           .execution_options(synchronize_session=False))
 
 
 def _merge_into(checkin: Checkin, declaration: Declaration, device_hash: str | None) -> None:
@@ -160,7 +150,26 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
     `entered_by` the staff member who typed it.
     """
     declaration = declaration.cleaned()
-    if merge_minutes > 0:
+    now = utcnow()
+    values = {
+        "commune_id": point.venue.commune_id, "venue_id": point.venue_id, "point_id": point.id,
+        "source": source, "checked_in_at": at or now, "checked_out_at": checked_out_at,
+        "time_precision": precision, "device_hash": device_hash,
+        "resident_id": resident.id if resident is not None else None,
+        "card_id": card.id if card is not None else None,
+        "entered_by_id": entered_by.id if entered_by is not None else None,
+        "created_at": now, "merge_count": 0,
+        **{key: getattr(declaration, key) for key in DECLARATION_FIELDS},
+        "search_name": fold(declaration.full_name), "has_symptoms": declaration.has_symptoms}
+    if source == CheckinSource.SELF_SCAN and device_hash and at is None and merge_minutes > 0:
+        # A phone's own check-in: the look and the INSERT in one statement, the phone alone
+        # locked (services/checkin_writes.py); a repeat is merged below, under that lock.
+        lock_phone_at_point(point.id, device_hash)
+        written = insert_self_scan_unless_duplicate(values, minutes=merge_minutes,
+                                                    name_key=values["search_name"])
+        if written is not None:
+            return RecordedVisit(written, merged=False)
+    elif merge_minutes > 0:
         serialise_at_point(point)
     # Only a visit of the same source is merged into: a card scan must not overwrite the answers
     # a visitor gave on their phone, nor a stranger's phone a declaration typed by staff (and a
@@ -175,17 +184,7 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
         _merge_into(existing, declaration, device_hash)
         db.session.flush()
         return RecordedVisit(existing, merged=True)
-    checkin = Checkin(
-        commune_id=point.venue.commune_id, venue_id=point.venue_id, point_id=point.id,
-        source=source, checked_in_at=at or utcnow(), checked_out_at=checked_out_at,
-        time_precision=precision, device_hash=device_hash,
-        resident_id=resident.id if resident is not None else None,
-        card_id=card.id if card is not None else None,
-        entered_by_id=entered_by.id if entered_by is not None else None)
-    _write_declaration(checkin, declaration)
-    db.session.add(checkin)
-    db.session.flush()
-    return RecordedVisit(checkin, merged=False)
+    return RecordedVisit(insert_visit(values), merged=False)
 
 
 def record_checkin(point: CheckinPoint, source: CheckinSource, declaration: Declaration,

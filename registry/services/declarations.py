@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
+from registry.caching import SnapshotCache, detached_copy
 from registry.extensions import db
 from registry.models import DeclarationQuestion, Sex
 from registry.services.audit import record_event
@@ -62,13 +63,32 @@ def add_default_questions(commune_id: int) -> None:
     db.session.flush()
 
 
+_ACTIVE_QUESTIONS = (
+    select(DeclarationQuestion)
+    .where(DeclarationQuestion.commune_id == bindparam("commune_id"),
+           DeclarationQuestion.is_active.is_(True))
+    .order_by(DeclarationQuestion.position, DeclarationQuestion.id))
+# The public page asks the same questions of every visitor; an admin changes them rarely.
+# Kept per process like the points (registry/caching.py for how stale a copy may be).
+QUESTIONS_ASKED = SnapshotCache("questions_asked", ("declaration_questions",))
+
+
 def active_questions(commune_id: int) -> list[DeclarationQuestion]:
     """The questions asked now, in order."""
-    return list(db.session.scalars(
-        select(DeclarationQuestion)
-        .where(DeclarationQuestion.commune_id == commune_id,
-               DeclarationQuestion.is_active.is_(True))
-        .order_by(DeclarationQuestion.position, DeclarationQuestion.id)))
+    return list(db.session.scalars(_ACTIVE_QUESTIONS, {"commune_id": commune_id}))
+
+
+def questions_asked(commune_id: int) -> list[DeclarationQuestion]:
+    """`active_questions` for the public page: the same list, from the per-process copy when
+    there is one. The copies belong to no session: read them, never change them."""
+    found: list = []
+
+    def load():
+        found.extend(active_questions(commune_id))
+        return tuple(detached_copy(q) for q in found)
+
+    kept = QUESTIONS_ASKED.get(db.session, commune_id, load)
+    return found if found else list(kept or ())
 
 
 @dataclass

@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from registry.caching import SnapshotCache, detached_copy
 from registry.extensions import db
 from registry.models import CheckinPoint, Commune, RetiredPointToken, Venue
 from registry.models.checkins import new_point_token
@@ -58,18 +60,48 @@ def checkin_url(point: CheckinPoint) -> str:
     return base + path
 
 
+# Every scan reads its point, venue and commune; they change a few times a year. Kept per
+# process (registry/caching.py: emptied by any commit that writes these tables, and at most a
+# few seconds stale for a change made in another process).
+POINTS_BY_TOKEN = SnapshotCache("points_by_token",
+                                ("checkin_points", "venues", "communes", "retired_point_tokens"))
+_POINT_BY_TOKEN = (
+    select(CheckinPoint, Commune).options(joinedload(CheckinPoint.venue))
+    .join(Venue, Venue.id == CheckinPoint.venue_id)
+    .join(Commune, Commune.id == Venue.commune_id)
+    .where(CheckinPoint.token == bindparam("token")))
+
+
+def _load_point(token: str, found: list):
+    """The point, venue (with its points) and commune of `token` from the database, in the
+    request's session (kept in `found`); returns their detached copies to keep, or None."""
+    row = db.session.execute(_POINT_BY_TOKEN, {"token": token}).first()
+    if row is None:
+        return None
+    point, commune = row
+    found.append((point, commune))
+    venue = point.venue
+    points = [detached_copy(p) for p in venue.points]
+    venue_copy = detached_copy(venue, {"points": points})
+    for copy in points:
+        set_committed_value(copy, "venue", venue_copy)
+    point_copy = next(p for p in points if p.id == point.id)
+    return point_copy, detached_copy(commune)
+
+
 def resolve_token(token: str) -> ResolvedToken:
     """Find the point behind a scanned token, or say why there is none."""
     if not token or not TOKEN_PATTERN.match(token):
         return ResolvedToken(TokenState.MALFORMED)
-    # The venue and the commune come in the same query: every scan needs them.
-    row = db.session.execute(
-        select(CheckinPoint, Commune).options(joinedload(CheckinPoint.venue))
-        .join(Venue, Venue.id == CheckinPoint.venue_id)
-        .join(Commune, Commune.id == Venue.commune_id)
-        .where(CheckinPoint.token == token)).first()
-    if row is not None:
-        return ResolvedToken(TokenState.OK, point=row[0], commune=row[1])
+    found: list = []
+    # The venue and the commune come with the point: every scan needs them.
+    kept = POINTS_BY_TOKEN.get(db.session, token, lambda: _load_point(token, found))
+    if found:
+        return ResolvedToken(TokenState.OK, point=found[0][0], commune=found[0][1])
+    if kept is not None:
+        # The kept copies join this request's session without a query.
+        return ResolvedToken(TokenState.OK, point=db.session.merge(kept[0], load=False),
+                             commune=db.session.merge(kept[1], load=False))
     retired = db.session.scalars(
         select(RetiredPointToken).where(RetiredPointToken.token == token)).first()
     if retired is not None:

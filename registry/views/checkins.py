@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 
 from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect,
-                   render_template, request, url_for)
+                   render_template, request, session, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,6 +18,9 @@ from registry import signals
 from registry.demo.checkins import seed_self_scans
 from flask_limiter.util import get_remote_address
 
+from flask_wtf.csrf import generate_csrf
+
+from registry.caching import SnapshotCache
 from registry.extensions import csrf, db, limiter
 from registry.formatting import phone_national
 from registry.forms import ActionForm
@@ -33,7 +36,7 @@ from registry.services.checkins import (OPEN_VISIT_HOURS, companions_of, daily_c
                                         record_companion_visit, repeat_answers, self_scan,
                                         todays_checkins)
 from registry.services.checkout import check_out_with_household
-from registry.services.declarations import active_questions
+from registry.services.declarations import questions_asked
 from registry.services.posters import TokenState, resolve_token
 from registry.text import fold
 from registry.timeutil import local_today, utcnow
@@ -139,10 +142,18 @@ def page(token: str):
     # A phone gets its cookie with the first page, before it posts anything: a double tap of
     # the first declaration then carries one cookie twice, and merges (record_visit).
     cookie = cookie or secrets.token_urlsafe(32)
-    questions = active_questions(commune.id)
-    previous = previous_checkin(commune.id, dev_hash)
+    questions = questions_asked(commune.id)
+    locale = str(get_locale())
+    posted = request.method == "POST"
+    if not posted:
+        first = _first_page(point, venue, commune, questions, locale, dev_hash)
+        if first is not None:
+            return _with_device_cookie(first, cookie)
+    # A valid declaration needs neither this phone's last one (it prefills the form) nor the
+    # people it declared for, unless some are ticked: both are read only when needed.
+    previous = previous_checkin(commune.id, dev_hash) if not posted else None
     wants_form = request.args.get("edit") == "1" or request.args.get("new") == "1"
-    if request.method == "GET" and not wants_form:
+    if not posted and not wants_form:
         visit = open_phone_visit(point, dev_hash)
         if visit is not None:
             return render_template("checkins/done.html", point=point, venue=venue,
@@ -157,25 +168,28 @@ def page(token: str):
                                    commune=commune, previous=previous,
                                    household=len(phone_household(commune.id, dev_hash)) > 1,
                                    action_form=ActionForm())
-    locale = str(get_locale())
     form = declaration_form(questions, locale=locale)
-    if request.method == "GET":
+    if not posted:
         if previous is not None and request.args.get("new") != "1":
             _prefill(form, previous)
         # Most visitors live here: the venue's province and commune, to be changed if not.
         form.province.data = form.province.data or commune.province_name
         form.ward.data = form.ward.data or commune.name
-    household = _household_forms(commune, dev_hash, questions, locale, form.full_name.data)
-    if request.method == "POST" and request.form.get("all_no"):
+    shortcut = posted and request.form.get("all_no")
+    household = None
+    if not posted or shortcut or request.form.getlist("with"):
+        household = _household_forms(commune, dev_hash, questions, locale, form.full_name.data)
+    if shortcut:
         # "No to all questions": the page comes back with every answer "no", nothing saved.
         _answer_all_no(request.form["all_no"], form, household)
         return _with_device_cookie(make_response(render_template(
             "checkins/form.html", point=point, venue=venue, commune=commune, form=form,
-            previous=previous, household=household, expired=False, shortcut=True)), cookie)
-    if form.validate_on_submit() and _companions_valid(form, household):
+            previous=previous_checkin(commune.id, dev_hash), household=household,
+            expired=False, shortcut=True)), cookie)
+    if form.validate_on_submit() and _companions_valid(form, household or []):
         recorded = self_scan(point, form.to_declaration(), device_hash(cookie),
                              commune.checkin_merge_minutes)
-        count = _record_companions(point, commune, recorded.checkin, household,
+        count = _record_companions(point, commune, recorded.checkin, household or [],
                                    device_hash(cookie))
         if recorded.merged:
             message = _("You were already checked in here; your details have been updated.")
@@ -189,10 +203,48 @@ def page(token: str):
                                       form.sex.data):
             flash(warning, "warning")
         return _with_device_cookie(redirect(url_for("checkins.page", token=token)), cookie)
-    expired = request.method == "POST" and _csrf_failed(form)
+    if posted:
+        previous = previous_checkin(commune.id, dev_hash)
+        if household is None:
+            household = _household_forms(commune, dev_hash, questions, locale,
+                                         form.full_name.data)
+    expired = posted and _csrf_failed(form)
     return _with_device_cookie(make_response(render_template(
         "checkins/form.html", point=point, venue=venue, commune=commune, form=form,
         previous=previous, household=household, expired=expired)), cookie)
+
+
+# The first page of a phone without a cookie is the same for every phone at a point (the
+# empty form, the venue's province and commune filled in) but for its CSRF token: it is
+# rendered once per point and language and kept like the point itself (registry/caching.py),
+# with the token put in per request.
+FIRST_PAGES = SnapshotCache("first_pages", ("checkin_points", "venues", "communes",
+                                            "declaration_questions", "retired_point_tokens"))
+_TOKEN_SLOT = "\x00csrf-token\x00"
+
+
+def _first_page(point, venue, commune, questions, locale: str, dev_hash: str | None):
+    """The answer for a phone's very first GET (no device cookie, nothing flashed for it), or
+    None for any other visit."""
+    if dev_hash is not None or "_flashes" in session:
+        return None
+
+    def render():
+        form = declaration_form(questions, locale=locale)
+        form.province.data = commune.province_name
+        form.ward.data = commune.name
+        html = render_template("checkins/form.html", point=point, venue=venue,
+                               commune=commune, form=form, previous=None, household=[],
+                               expired=False)
+        csrf_field = getattr(form, "csrf_token", None)
+        token = csrf_field.current_token if csrf_field is not None else None
+        return html.replace(token, _TOKEN_SLOT) if token else html
+
+    html = FIRST_PAGES.get(db.session, (point.id, locale, tuple(q.id for q in questions)),
+                           render)
+    if _TOKEN_SLOT in html:
+        html = html.replace(_TOKEN_SLOT, generate_csrf())
+    return make_response(html)
 
 
 def _left_visit(point, dev_hash: str | None) -> Checkin | None:
@@ -283,7 +335,7 @@ def again(token: str):
     cookie, dev_hash = _current_device()
     previous = previous_checkin(commune.id, dev_hash)
     form = ActionForm()
-    answers = (repeat_answers(previous, active_questions(commune.id))
+    answers = (repeat_answers(previous, questions_asked(commune.id))
                if previous is not None else None)
     if not form.validate_on_submit() or answers is None:
         flash(_("The page was open too long. Please check your details and press the button "

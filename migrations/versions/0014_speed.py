@@ -2,8 +2,8 @@
 kept exact by triggers on checkins; communes.tallied_through marks the last closed day), and
 the tracing index of a point's visits with their intervals; one index less on every check-in.
 
-Revision ID: 0013_speed
-Revises: 0012_cluster
+Revision ID: 0014_speed
+Revises: 0013_hot_path
 Create Date: 2026-12-02 01:00:00
 
 The trigger text is frozen here as it was at this revision (models/tallies.py builds the same
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_speed'
-down_revision = '0012_cluster'
+revision = '0014_speed'
+down_revision = '0013_hot_path'
 branch_labels = None
 depends_on = None
 

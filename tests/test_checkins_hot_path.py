@@ -1,0 +1,172 @@
+"""The check-in's hot path stays short and right: the statements a check-in and a phone's first
+page cost, the per-process snapshots of points, questions and first pages (emptied by the
+commit that changes them, at most SNAPSHOT_SECONDS stale for another process), and the CSRF
+token each phone gets although its first page is kept."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from registry import caching, create_app
+from registry.extensions import db
+from registry.models import Checkin, Role, VenueStatus
+from registry.services.declarations import add_question
+from registry.services.posters import resolve_token, rotate_token
+from registry.services.venues import set_venue_status
+from tests.conftest import _test_config
+from tests.test_checkins import declaration
+
+TOKEN_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@contextmanager
+def statements():
+    """The SQL statements sent to the database inside the block."""
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def _phone(app, token: str):
+    """A phone that has loaded the page once (it has its device cookie)."""
+    phone = app.test_client()
+    phone.get(f"/c/{token}")
+    return phone
+
+
+def test_a_check_in_costs_one_or_two_statements_and_the_first_page_none(app, make_venue):
+    venue = make_venue(name="Chợ Nưa")
+    token = venue.points[0].token
+    first = _phone(app, token)
+    first.post(f"/c/{token}", data=declaration())  # the point and questions are read once
+    with statements() as sent:
+        page = app.test_client().get(f"/c/{token}")
+    assert page.status_code == 200 and "Chợ Nưa" in page.get_data(as_text=True)
+    assert sent == []  # a new phone's first page: the kept page, its own CSRF token
+    phone = _phone(app, token)
+    with statements() as sent:
+        response = phone.post(f"/c/{token}", data=declaration(full_name="Trần Thị Bình",
+                                                                 phone="0987 654 321"))
+    assert response.status_code == 302
+    # SQLite: the look-and-INSERT; PostgreSQL: the phone's lock first. Nothing else.
+    assert len(sent) == (2 if db.engine.dialect.name == "postgresql" else 1), sent
+    assert sum(s.lstrip().upper().startswith("INSERT") for s in sent) == 1
+    db.session.expire_all()
+    assert [c.full_name for c in db.session.query(Checkin).order_by(Checkin.id)] == [
+        "Nguyễn Văn An", "Trần Thị Bình"]
+    done = phone.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Đã khai báo thành công" in done and "Trần Thị Bình" in done
+
+
+def test_a_repeat_within_the_window_is_still_merged(app, client, make_venue):
+    venue = make_venue()
+    token = venue.points[0].token
+    client.get(f"/c/{token}")
+    assert client.post(f"/c/{token}", data=declaration()).status_code == 302
+    again = client.post(f"/c/{token}", data=declaration(address="Thôn Tây"),
+                        follow_redirects=True).get_data(as_text=True)
+    assert "đã được cập nhật" in again
+    db.session.expire_all()
+    [row] = db.session.query(Checkin).all()
+    assert row.merge_count == 1 and row.address == "Thôn Tây"
+
+
+def test_each_phone_gets_its_own_csrf_token_on_the_kept_first_page(app, make_venue):
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = make_venue().points[0].token
+    one, two = app.test_client(), app.test_client()
+    page_one = one.get(f"/c/{token}").get_data(as_text=True)
+    page_two = two.get(f"/c/{token}").get_data(as_text=True)
+    token_one, token_two = TOKEN_FIELD.search(page_one)[1], TOKEN_FIELD.search(page_two)[1]
+    assert token_one != token_two and "\x00" not in page_one + page_two
+    # A phone's token is good for its own session only.
+    assert two.post(f"/c/{token}", data=declaration(csrf_token=token_one)).status_code == 200
+    assert one.post(f"/c/{token}", data=declaration(csrf_token=token_one)).status_code == 302
+    assert two.post(f"/c/{token}", data=declaration(
+        csrf_token=token_two, full_name="Lê Thị Cúc", phone="0987 000 111")).status_code == 302
+    assert db.session.query(Checkin).count() == 2
+
+
+def test_a_committed_change_is_seen_by_the_next_page_at_once(app, client, make_venue,
+                                                             make_user, commune):
+    venue = make_venue(name="Chợ Nưa")
+    token = venue.points[0].token
+    assert "Chợ Nưa" in client.get(f"/c/{token}").get_data(as_text=True)  # now kept
+    venue.name = "Chợ Nưa mới"
+    db.session.commit()
+    assert "Chợ Nưa mới" in app.test_client().get(f"/c/{token}").get_data(as_text=True)
+    add_question(commune.id, None, text="Anh/Chị đã tiêm vắc xin COVID-19 chưa?")
+    db.session.commit()
+    assert "đã tiêm vắc xin" in app.test_client().get(f"/c/{token}").get_data(as_text=True)
+    set_venue_status(venue, make_user(Role.CLERK), VenueStatus.SUSPENDED)
+    db.session.commit()
+    page = app.test_client().get(f"/c/{token}").get_data(as_text=True)
+    assert "Địa điểm đang tạm dừng hoạt động" in page
+    app.test_client().post(f"/c/{token}", data=declaration())
+    assert db.session.query(Checkin).count() == 0
+
+
+def test_a_withdrawn_code_is_withdrawn_at_once(app, make_venue):
+    venue = make_venue()
+    point = venue.points[0]
+    old = point.token
+    assert app.test_client().get(f"/c/{old}").status_code == 200
+    rotate_token(point, None, reason="lost")
+    db.session.commit()
+    assert app.test_client().get(f"/c/{old}").status_code == 410
+    assert app.test_client().get(f"/c/{point.token}").status_code == 200
+
+
+def test_an_uncommitted_change_is_seen_by_its_own_transaction_only(app, make_venue):
+    venue = make_venue(name="Chợ Nưa")
+    token = venue.points[0].token
+    assert resolve_token(token).point.venue.name == "Chợ Nưa"
+    venue.name = "Chợ đang sửa"
+    db.session.flush()
+    assert resolve_token(token).point.venue.name == "Chợ đang sửa"
+    db.session.rollback()
+    db.session.expunge_all()
+    assert resolve_token(token).point.venue.name == "Chợ Nưa"
+
+
+def test_another_process_sees_a_change_within_the_snapshot_seconds(app, make_venue, monkeypatch,
+                                                                   tmp_path):
+    """Another process (a second app on the same database) changes the venue: this one keeps
+    its snapshot at most SNAPSHOT_SECONDS, then reads the change."""
+    now = [1000.0]
+    monkeypatch.setattr(caching, "_clock", lambda: now[0])
+    venue = make_venue(name="Chợ Nưa")
+    token = venue.points[0].token
+    assert "Chợ Nưa" in app.test_client().get(f"/c/{token}").get_data(as_text=True)
+    other = create_app(_test_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path))
+    with other.app_context():
+        resolve_token(token).point.venue.name = "Chợ Nưa (đổi ở tiến trình khác)"
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    seconds = app.config.get("SNAPSHOT_SECONDS", caching.DEFAULT_SECONDS)
+    now[0] += seconds - 1
+    assert "tiến trình khác" not in app.test_client().get(f"/c/{token}").get_data(as_text=True)
+    now[0] += 1
+    assert "tiến trình khác" in app.test_client().get(f"/c/{token}").get_data(as_text=True)
+
+
+def test_the_point_lock_on_sqlite_empties_no_snapshot(app, make_venue):
+    """The lock a check-in takes writes the point's row back unchanged: the kept point stays
+    (else every check-in would read the point again)."""
+    token = make_venue().points[0].token
+    phone = app.test_client()
+    phone.get(f"/c/{token}")
+    phone.post(f"/c/{token}", data=declaration())
+    with statements() as sent:
+        app.test_client().get(f"/c/{token}")
+    assert sent == []
