@@ -1,5 +1,5 @@
 """Command-line tools: `flask user …`, `flask commune …`, `flask seed-demo`, `flask purge`,
-`flask close-visits`, `flask backup` / `flask restore`, `flask translate …`. Each command is
+`flask close-visits`, `flask close-days`, `flask backup` / `flask restore`, `flask translate …`. Each command is
 one unit of work: it commits once when it succeeds."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from registry.i18n_check import missing_translations
 from registry.models import Commune, Role
 from registry.passwords import password_problem
 from registry.phones import parse_phone
-from registry.services import backups, jobs, retention
+from registry.services import backups, jobs, retention, tallies
 from registry.services.audit import record_event
 from registry.services.checkout import close_open_visits
 from registry.services.imports import delete_old_uploads
@@ -159,6 +159,23 @@ def close_visits_command():
     click.echo(f"{close_open_visits()} visits closed at their venue's closing time.")
 
 
+@unit_of_work
+def _close_tally_step(commune_id: int):
+    """One step of closing days (services/tallies.close_step), committed on its own."""
+    return tallies.close_step(commune_id)
+
+
+@click.command("close-days")
+@with_appcontext
+def close_days_command():
+    """Roll up every day before today into the dashboard's daily tallies (as the worker does
+    every hour); a step of at most a month is committed at a time."""
+    for commune_id in db.session.scalars(select(Commune.id)).all():
+        while (mark := _close_tally_step(commune_id)) is not None:
+            click.echo(f"commune {commune_id}: closed through {mark.isoformat()}")
+    click.echo("Days closed.")
+
+
 @click.command("backup")
 @with_appcontext
 @click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
@@ -200,5 +217,6 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(close_visits_command)
+    app.cli.add_command(close_days_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

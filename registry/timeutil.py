@@ -5,6 +5,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Vietnam has kept UTC+7 without daylight saving since 1975, so the local day of a stored UTC
+# time is a fixed shift in SQL on both databases.
+LOCAL_OFFSET_HOURS = 7
 
 
 def utcnow() -> datetime:

@@ -1,8 +1,8 @@
 """The background worker: huey's queue and the tasks its consumer runs (background jobs in parts,
-the nightly purge, the job sweep, the automatic check-out at closing time). This is a job's
-boundary, as a request's end is a view's: it commits a job's progress as it goes, and the purge
-once. The consumer starts from `registry.consumer`, which tells this module how to build the app
-(once per worker process, on its first task).
+the nightly purge, the job sweep, the automatic check-out at closing time, the hourly roll-up of
+closed days). This is a job's boundary, as a request's end is a view's: it commits a job's
+progress as it goes, and the purge once. The consumer starts from `registry.consumer`, which
+tells this module how to build the app (once per worker process, on its first task).
 
 Queue: SQLite under the instance folder by default (one machine), Redis when REDIS_URL is set
 (HUEY_REDIS_URL, if set, names another Redis for the queue alone), so the consumers of several
@@ -28,12 +28,13 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from registry import signals
 from registry.extensions import db
-from registry.models import Job, JobStatus, ScheduledRun
+from registry.models import Commune, Job, JobStatus, ScheduledRun
+from registry.services import tallies
 from registry.services.checkout import close_open_visits
 from registry.services.imports import delete_old_uploads
 from registry.services.jobs import (HEARTBEAT_SECONDS, JobContext, JobError, delete_job_files,
@@ -354,3 +355,22 @@ def closing_time_task() -> None:
     """Every ten minutes: visits still open after their venue's closing time are closed at that
     time, with the reason "automatic" (a run that finds nothing to close changes nothing)."""
     close_visits_at_closing_time()
+
+
+# The days before today are rolled up into the dashboard's daily tallies.
+CLOSE_DAYS_SCHEDULE = os.environ.get("CLOSE_DAYS_SCHEDULE", "7 * * * *")
+
+
+@unit_of_work
+def close_tally_step(commune_id: int):
+    """One step of rolling up closed days (services/tallies.close_step), as one unit of work."""
+    return tallies.close_step(commune_id)
+
+
+@periodic("close_days", CLOSE_DAYS_SCHEDULE)
+def close_days_task() -> None:
+    """Every hour: roll the days before today into the daily tallies the dashboard reads (the
+    first run after an upgrade rolls up the whole history, a month per step)."""
+    for commune_id in db.session.scalars(select(Commune.id)).all():
+        while close_tally_step(commune_id) is not None:
+            pass

@@ -254,3 +254,24 @@ def test_resident_rows_warn_like_the_form(client, auth, commune, make_user):
     assert "Viết theo cách viết hoa thông thường: &#34;Trần Văn Cường&#34;." in page
     assert "&#34;0912 34 56&#34;: Số này thiếu chữ số" in page
     assert 'name="token"' not in page
+
+
+def test_the_confirmation_checks_the_kept_cells_against_the_register_as_it_is_then(
+        client, auth, make_user, make_venue):
+    """The preview keeps the cells it read beside the file (the confirmation does not decode
+    the spreadsheet again) and the confirmation runs every check again: a venue registered in
+    between is matched, not doubled; file and cells are gone after the import."""
+    from registry.services.imports import CELLS_SUFFIX, UPLOADS_AREA
+    from registry.storage import storage
+
+    auth.login(make_user(Role.CLERK))
+    page = _preview(client, "venues", _xlsx([VENUE_HEADER, MARKET, SHOP]))
+    kept = sorted(info.key for info in storage().list(UPLOADS_AREA))
+    assert len(kept) == 2 and kept[0] + CELLS_SUFFIX == kept[1]
+    # Registered by someone else after the preview: the same name and address as a row.
+    make_venue(name="Tạp hóa Cô Lan", address=None)
+    response = client.post("/venues/import/confirm", data={"token": _token(page)},
+                           follow_redirects=True)
+    assert "1 địa điểm đã được nhập" in response.get_data(as_text=True)
+    assert _venues() == 2  # the market added, the shop matched (skipped), none doubled
+    assert storage().list(UPLOADS_AREA) == []

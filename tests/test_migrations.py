@@ -47,3 +47,26 @@ def test_migrations_build_the_models_schema_and_go_back(empty_database_url):
             tables = set(db.inspect(conn).get_table_names()) - {"alembic_version"}
         assert tables == set()
         db.engine.dispose()
+
+
+def test_migrated_database_keeps_the_roll_up_exact(empty_database_url):
+    """The triggers that keep checkin_tallies exact come with the migrations (a later batch
+    migration that rebuilt the checkins table on SQLite would lose them: this test says so)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                names = set(conn.scalars(text(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name = 'checkins'")))
+                assert names == {"checkins_tally_insert", "checkins_tally_delete",
+                                 "checkins_tally_update"}
+            else:
+                names = set(conn.scalars(text(
+                    "SELECT tgname FROM pg_trigger WHERE tgrelid = 'checkins'::regclass "
+                    "AND NOT tgisinternal")))
+                assert names == {"checkins_tally"}
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -18,6 +18,7 @@ from registry.models.reports import (OutgoingDocument, Report, ReportDirective, 
 from registry.models.residents import CardStatus, OfflineScan, Resident, ResidentCard
 from registry.models.retention import SheetDestruction
 from registry.models.storage import StoredFile, StoredFileChunk
+from registry.models.tallies import CheckinTally
 from registry.models.tracing import (CaseContact, CaseHold, CaseSearch, CaseStatus, FollowUp,
                                      IndexDateKind, TracingCase)
 from registry.models.users import Role, User
@@ -26,7 +27,8 @@ from registry.models.venues import Venue, VenueCategory, VenueStatus
 __all__ = [
     "AuditEvent",
     "BatchStatus", "CardStatus", "CaseContact", "CaseHold", "CaseSearch", "CaseStatus",
-    "Checkin", "CheckinDailyCount", "CheckinPoint", "CheckinSource", "CheckoutReason", "Commune",
+    "Checkin", "CheckinDailyCount", "CheckinPoint", "CheckinSource", "CheckinTally",
+    "CheckoutReason", "Commune",
     "DeclarationQuestion", "DoubleEntry", "ExposureNotice", "FollowUp", "FollowUpKind",
     "FormKind", "ImportReceipt", "IndexDateKind", "Job", "JobStatus",
     "LinkReason", "LinkStatus", "NoticeChannel", "OfflineScan", "OutgoingDocument", "PaperBatch",

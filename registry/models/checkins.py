@@ -70,11 +70,16 @@ class Checkin(db.Model):
 
     __tablename__ = "checkins"
     __table_args__ = (
-        Index("ix_checkins_commune_checked_in_at", "commune_id", "checked_in_at"),
-        Index("ix_checkins_point_checked_in_at", "point_id", "checked_in_at"),
+        # Who was at a point at a time (tracing): the range of a point's check-ins read with the
+        # times that make a visit's interval, from the index alone on both databases (the id
+        # last, for PostgreSQL's index-only scan).
+        Index("ix_checkins_point_time_span", "point_id", "checked_in_at", "checked_out_at",
+              "time_precision", "checkout_reason", "id"),
         Index("ix_checkins_venue_checked_in_at", "venue_id", "checked_in_at"),
         # The dashboard and report count a commune's check-ins of a period by venue, source and
         # day; with these four columns in one index both databases answer from the index alone.
+        # It also serves every (commune, time) range: no separate index of those two (one index
+        # less to write on every check-in).
         Index("ix_checkins_commune_time_venue_source", "commune_id", "checked_in_at",
               "venue_id", "source"),
         # The automatic check-out looks for open visits (no exit time) every few minutes.

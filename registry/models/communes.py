@@ -1,7 +1,7 @@
 """A commune (xã, phường, đặc khu) and its villages / residential groups."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,6 +36,9 @@ class Commune(db.Model):
     default_closing_time: Mapped[time] = mapped_column(default=time(22, 0),
                                                        server_default="22:00:00")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last local day whose check-ins are rolled up in checkin_tallies (models/tallies.py);
+    # null until the first days are closed.
+    tallied_through: Mapped[date | None]
 
     villages: Mapped[list[Village]] = relationship(
         back_populates="commune", order_by="Village.name", cascade="all, delete-orphan"

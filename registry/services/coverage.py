@@ -267,13 +267,16 @@ def last_reminders(commune_id: int) -> tuple[dict[int, dict], dict[int, int]]:
 
 def compute_coverage(commune_id: int, start_day: date, end_day: date, *,
                      category_id: int | None = None, village_id: int | None = None,
-                     status: str | None = None, list_key: str | None = None) -> Coverage:
+                     status: str | None = None, list_key: str | None = None,
+                     counts: dict | None = None) -> Coverage:
     """Every venue's coverage for the local days start_day..end_day, filtered by category,
-    village and status; `list_key` picks one ready-made list for `Coverage.shown`."""
+    village and status; `list_key` picks one ready-made list for `Coverage.shown`. `counts`:
+    the period's `venue_source_counts` when the caller has them already (the dashboard)."""
     start, end = period_bounds_utc(start_day, end_day)
     prev_start, prev_end = previous_period(start_day, end_day)
     venues = _venues(commune_id, end, category_id, village_id, status)
-    current = venue_source_counts(commune_id, start_day, end_day)
+    current = counts if counts is not None else venue_source_counts(commune_id, start_day,
+                                                                    end_day)
     before = venue_source_counts(commune_id, prev_start, prev_end)
     posters = _posters(commune_id, end)
     paper = _paper(commune_id, start_day, end_day, start, end)

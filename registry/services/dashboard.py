@@ -20,6 +20,7 @@ from registry.models import (Checkin, CheckinDailyCount, CheckinPoint, CheckinSo
                              VenueCategory, VenueStatus)
 from registry.timeutil import local_day_bounds_utc, local_today, to_local
 
+from registry.services import tallies
 from registry.services.figures import (NON_DIGITAL_SOURCES, SOURCE_GROUPS, SOURCES,
                                       source_figures)
 
@@ -62,6 +63,8 @@ class Dashboard:
     total: CategoryRow
     daily: list[tuple[date, dict]]  # (day, {source: count}) for every day of the period
     extra: list[dict]
+    # {(venue_id, source value): count} of the period, for the coverage lists beside it.
+    by_venue: dict = field(default_factory=dict)
 
     @property
     def non_digital_share(self) -> float | None:
@@ -88,43 +91,53 @@ def _as_date(value) -> date:
 
 def venue_source_counts(commune_id: int, start_day: date, end_day: date) -> dict:
     """{(venue_id, source value): count} over the period, live check-ins plus purged counts.
-    The live part is answered from the covering (commune, time, venue, source) index."""
-    start, end = period_bounds_utc(start_day, end_day)
-    counts: dict = {}
-    live = db.session.execute(
-        select(Checkin.venue_id, Checkin.source, func.count())
-        .where(Checkin.commune_id == commune_id, Checkin.checked_in_at >= start,
-               Checkin.checked_in_at < end)
-        .group_by(Checkin.venue_id, Checkin.source))
-    kept = db.session.execute(
+    Closed days come from the daily roll-up (services/tallies.py), the days after them (today)
+    from the covering (commune, time, venue, source) index."""
+    closed, open_from = tallies.split_period(commune_id, start_day, end_day)
+    counts: dict = tallies.venue_counts(commune_id, *closed) if closed else {}
+    parts = []
+    if open_from is not None:
+        start, end = period_bounds_utc(open_from, end_day)
+        parts.append(db.session.execute(
+            select(Checkin.venue_id, Checkin.source, func.count())
+            .where(Checkin.commune_id == commune_id, Checkin.checked_in_at >= start,
+                   Checkin.checked_in_at < end)
+            .group_by(Checkin.venue_id, Checkin.source)))
+    parts.append(db.session.execute(
         select(CheckinDailyCount.venue_id, CheckinDailyCount.source,
                func.sum(CheckinDailyCount.count))
         .where(CheckinDailyCount.commune_id == commune_id, CheckinDailyCount.day >= start_day,
                CheckinDailyCount.day <= end_day)
-        .group_by(CheckinDailyCount.venue_id, CheckinDailyCount.source))
-    for venue_id, source, n in list(live) + list(kept):
-        key = (venue_id, CheckinSource(source).value)
-        counts[key] = counts.get(key, 0) + int(n or 0)
+        .group_by(CheckinDailyCount.venue_id, CheckinDailyCount.source)))
+    for part in parts:
+        for venue_id, source, n in part:
+            key = (venue_id, CheckinSource(source).value)
+            counts[key] = counts.get(key, 0) + int(n or 0)
     return counts
 
 
 def daily_series(commune_id: int, start_day: date, end_day: date) -> list[tuple[date, dict]]:
     """Check-ins per local day and source, every day of the period present (zeros included).
 
-    One small query per day (an index range grouped by source) rather than grouping the whole
-    period by a computed local date: computing and sorting a date for every row of a month is
-    several times slower on SQLite, and a day's range needs no date arithmetic in SQL at all."""
+    Closed days come from the daily roll-up in one grouped query; each open day (today) is one
+    small query (an index range grouped by source), which needs no date arithmetic in SQL."""
+    closed, open_from = tallies.split_period(commune_id, start_day, end_day)
+    rolled = tallies.day_counts(commune_id, *closed) if closed else {}
     by_day: dict[date, dict] = {}
     day = start_day
     while day <= end_day:
-        lo, hi = local_day_bounds_utc(day)
         counts = {s.value: 0 for s in SOURCES}
-        for source, n in db.session.execute(
-                select(Checkin.source, func.count())
-                .where(Checkin.commune_id == commune_id, Checkin.checked_in_at >= lo,
-                       Checkin.checked_in_at < hi)
-                .group_by(Checkin.source)):
-            counts[CheckinSource(source).value] += int(n)
+        if open_from is not None and day >= open_from:
+            lo, hi = local_day_bounds_utc(day)
+            for source, n in db.session.execute(
+                    select(Checkin.source, func.count())
+                    .where(Checkin.commune_id == commune_id, Checkin.checked_in_at >= lo,
+                           Checkin.checked_in_at < hi)
+                    .group_by(Checkin.source)):
+                counts[CheckinSource(source).value] += int(n)
+        else:
+            for key, n in rolled.get(day, {}).items():
+                counts[key] += n
         by_day[day] = counts
         day += timedelta(days=1)
     for value, source, n in db.session.execute(
@@ -183,7 +196,8 @@ def compute_dashboard(commune_id: int, start_day: date, end_day: date,
     active: dict[int, set] = {}
     all_categories = dict(db.session.execute(
         select(Venue.id, Venue.category_id).where(Venue.commune_id == commune_id)).all())
-    for (venue_id, source), n in venue_source_counts(commune_id, start_day, end_day).items():
+    by_venue = venue_source_counts(commune_id, start_day, end_day)
+    for (venue_id, source), n in by_venue.items():
         category_id = all_categories[venue_id]
         rows[category_id].by_source[source] += n
         if n:
@@ -200,7 +214,8 @@ def compute_dashboard(commune_id: int, start_day: date, end_day: date,
             total.by_source[key] += n
     return Dashboard(start_day=start_day, end_day=end_day, rows=list(rows.values()), total=total,
                      daily=daily_series(commune_id, start_day, end_day),
-                     extra=extra_figures(commune_id, start_day, end_day) if with_extra else [])
+                     extra=extra_figures(commune_id, start_day, end_day) if with_extra else [],
+                     by_venue=by_venue)
 
 
 @dataclass
@@ -216,10 +231,14 @@ def idle_venues(commune_id: int, days: int, today: date | None = None) -> list[I
     never had one first, then the longest silent; each with its last check-in day."""
     today = today or local_today()
     since_day = today - timedelta(days=days - 1)
-    since = local_day_bounds_utc(since_day)[0]
-    recent = set(db.session.scalars(
-        select(Checkin.venue_id).where(Checkin.commune_id == commune_id,
-                                       Checkin.checked_in_at >= since).distinct()))
+    # Closed days from the daily roll-up, every later moment live (as "since", unbounded).
+    closed, open_from = tallies.split_period(commune_id, since_day, date.max)
+    recent = tallies.venues_with_checkins(commune_id, *closed) if closed else set()
+    if open_from is not None:
+        recent |= set(db.session.scalars(
+            select(Checkin.venue_id).where(Checkin.commune_id == commune_id,
+                                           Checkin.checked_in_at >= local_day_bounds_utc(
+                                               open_from)[0]).distinct()))
     recent |= set(db.session.scalars(
         select(CheckinDailyCount.venue_id).where(CheckinDailyCount.commune_id == commune_id,
                                                  CheckinDailyCount.day >= since_day).distinct()))

@@ -4,6 +4,7 @@ template's sample row left out; written all or nothing; the upload kept between 
 and the confirmation, and a receipt so that one preview is never imported twice."""
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -131,6 +132,8 @@ STASH_KEEP = timedelta(hours=2)
 # The storage keys of previewed files: uploads/<kind>-<user id>-<token>.<csv|xlsx>, kept in the
 # storage all servers share, so the confirmation may reach another server than the preview.
 UPLOADS_AREA = "uploads/"
+# The cells the preview read, kept beside the file under its key + this suffix.
+CELLS_SUFFIX = ".cells.json"
 
 
 @dataclass(frozen=True)
@@ -151,8 +154,16 @@ class StashedUpload:
             raise FileNotFoundError(self.key)
         return data
 
+    def read_cells(self) -> list[list[str]] | None:
+        """The sheet's cells as the preview read them (kept beside the file, so the
+        confirmation checks the rows again without decoding the spreadsheet again), or None
+        when they were not kept."""
+        data = storage().read_bytes(self.key + CELLS_SUFFIX)
+        return None if data is None else json.loads(data)
+
     def delete(self) -> None:
-        """Once imported (or expired), the file goes."""
+        """Once imported (or expired), the file goes, with its cells."""
+        storage().delete(self.key + CELLS_SUFFIX)
         storage().delete(self.key)
 
 
@@ -173,13 +184,17 @@ def delete_old_uploads(now: datetime | None = None) -> int:
     return deleted
 
 
-def stash_upload(kind: str, user_id: int, filename: str, data: bytes) -> str:
-    """Keep a previewed file for its user (readable by the registry's user only); returns the
-    token the confirm form posts back."""
+def stash_upload(kind: str, user_id: int, filename: str, data: bytes,
+                 cells: list[list[str]] | None = None) -> str:
+    """Keep a previewed file for its user (readable by the registry's user only), and the cells
+    the preview read from it; returns the token the confirm form posts back."""
     delete_old_uploads()
     token = secrets.token_urlsafe(16)
     suffix = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
-    storage().put_bytes(f"{UPLOADS_AREA}{kind}-{user_id}-{token}{suffix}", data)
+    key = f"{UPLOADS_AREA}{kind}-{user_id}-{token}{suffix}"
+    if cells is not None:
+        storage().put_bytes(key + CELLS_SUFFIX, json.dumps(cells, ensure_ascii=False).encode())
+    storage().put_bytes(key, data)
     return token
 
 
@@ -188,7 +203,8 @@ def stashed_upload(kind: str, user_id: int, token: str) -> StashedUpload | None:
     if not _TOKEN.match(token or ""):
         return None
     store = storage()
-    matches = store.list(f"{UPLOADS_AREA}{kind}-{user_id}-{token}.")
+    matches = [info for info in store.list(f"{UPLOADS_AREA}{kind}-{user_id}-{token}.")
+               if not info.key.endswith(CELLS_SUFFIX)]
     if not matches:
         return None
     if _expired(matches[0], utcnow()):

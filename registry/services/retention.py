@@ -13,11 +13,7 @@ from registry.models import (CaseContact, CaseHold, CaseSearch, CaseStatus, Chec
                              SheetDestruction, TracingCase, Venue)
 from registry.services.audit import record_event
 from registry.services.tracing.cases import held_checkin_ids_query
-from registry.timeutil import to_local, utcnow
-
-# Vietnam has kept UTC+7 without daylight saving since 1975, so the local day of a stored UTC
-# time is a fixed shift in SQL on both databases.
-LOCAL_OFFSET_HOURS = 7
+from registry.timeutil import LOCAL_OFFSET_HOURS, to_local, utcnow
 
 
 @dataclass

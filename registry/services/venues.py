@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
 from registry.models import CheckinPoint, Venue, VenueCategory, VenueStatus
@@ -61,22 +62,36 @@ def _clean_points(point_names: list[str]) -> list[str]:
     return names or ["Cổng chính"]
 
 
-def register_venue(commune_id: int, user, *, point_names: list[str], **fields) -> Venue:
-    """Create a venue with its check-in points (at least one, "Cổng chính" by default)."""
+def _new_venue(commune_id: int, user, point_names: list[str], fields: dict
+               ) -> tuple[Venue, dict]:
+    """A venue with its check-in points, built but not yet added; and its cleaned fields."""
     values = {k: _clean(k, v) for k, v in fields.items()}
     venue = Venue(commune_id=commune_id, search_name=fold(values["name"]),
                   created_by_id=user.id, updated_by_id=user.id, **values)
     for name in _clean_points(point_names):
         venue.points.append(CheckinPoint(name=name))
-    db.session.add(venue)
-    db.session.flush()
+    return venue, values
+
+
+def _record_created(venue: Venue, values: dict, user) -> None:
+    """The audit row of a venue just registered (its id known), with the fields it got."""
     record_event("create", venue, user=user,
                  details={k: [None, v] for k, v in values.items() if v not in (None, "")})
+
+
+def register_venue(commune_id: int, user, *, point_names: list[str], **fields) -> Venue:
+    """Create a venue with its check-in points (at least one, "Cổng chính" by default)."""
+    venue, values = _new_venue(commune_id, user, point_names, fields)
+    db.session.add(venue)
+    db.session.flush()
+    _record_created(venue, values, user)
     return venue
 
 
-def update_venue(venue: Venue, user, *, point_names: list[str] | None = None, **fields) -> dict:
-    """Apply changed fields (and new point names) to `venue`; return {field: [old, new]}."""
+def update_venue(venue: Venue, user, *, point_names: list[str] | None = None,
+                 flush: bool = True, **fields) -> dict:
+    """Apply changed fields (and new point names) to `venue`; return {field: [old, new]}
+    (`flush=False`: an import flushes all its rows at once)."""
     changes: dict = {}
     for key in EDITABLE_FIELDS:
         if key not in fields:
@@ -100,7 +115,8 @@ def update_venue(venue: Venue, user, *, point_names: list[str] | None = None, **
     if changes:
         venue.updated_by_id = user.id
         venue.updated_at = utcnow()
-        db.session.flush()
+        if flush:
+            db.session.flush()
         record_event("update", venue, user=user, details=changes)
     return changes
 
@@ -167,20 +183,35 @@ def import_venues(commune_id: int, user, result: ImportResult, *,
     if not result.is_valid:
         raise ValueError("import has errors")
     outcome = ImportOutcome()
-    for row in result.data_rows:
-        fields = dict(row.cleaned)
-        point_names = fields.pop("point_names")
-        if row.existing_id is None:
-            register_venue(commune_id, user, point_names=point_names, **fields)
-            outcome.added += 1
-            continue
-        venue = db.session.get(Venue, row.existing_id)
-        if not update_existing or venue is None or venue.commune_id != commune_id:
-            outcome.skipped += 1
-            continue
-        changes = update_venue(venue, user, point_names=point_names or None,
-                               **{k: fields[k] for k in _IMPORT_UPDATES
-                                  if fields.get(k) not in (None, "")})
-        outcome.updated += bool(changes)
-        outcome.skipped += not changes
+    # The registered venues the rows match, with their points, in one query per thousand.
+    matched = [row.existing_id for row in result.data_rows if row.existing_id is not None]
+    loaded = []  # held here: the session's identity map keeps only weak references
+    if update_existing:
+        for i in range(0, len(matched), 1000):
+            loaded += db.session.scalars(select(Venue).options(selectinload(Venue.points))
+                                         .where(Venue.id.in_(matched[i:i + 1000]))).all()
+    added = []
+    with db.session.no_autoflush:  # the rows are written together below, not one by one
+        for row in result.data_rows:
+            fields = dict(row.cleaned)
+            point_names = fields.pop("point_names")
+            if row.existing_id is None:
+                added.append(_new_venue(commune_id, user, point_names, fields))
+                continue
+            venue = db.session.get(Venue, row.existing_id)
+            if not update_existing or venue is None or venue.commune_id != commune_id:
+                outcome.skipped += 1
+                continue
+            changes = update_venue(venue, user, point_names=point_names or None, flush=False,
+                                   **{k: fields[k] for k in _IMPORT_UPDATES
+                                      if fields.get(k) not in (None, "")})
+            outcome.updated += bool(changes)
+            outcome.skipped += not changes
+    # One flush inserts the new venues and their points in batches, then their audit rows.
+    db.session.add_all([venue for venue, _values in added])
+    db.session.flush()
+    for venue, values in added:
+        _record_created(venue, values, user)
+    outcome.added = len(added)
+    db.session.flush()
     return outcome

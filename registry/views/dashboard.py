@@ -67,7 +67,7 @@ def index():
         # The list names the person responsible and their phone: personal data shown.
         record_event("view", object_type="dashboard_idle_venues", details={
             "days": days, "venues": len(idle)})
-    coverage = compute_coverage(current_user.commune_id, start, end)
+    coverage = compute_coverage(current_user.commune_id, start, end, counts=board.by_venue)
     return render_template(
         "dashboard/index.html", form=form, board=board, idle=idle, days=days,
         chart=chart_geometry(board.daily), colours=SOURCE_COLOURS, sources=SOURCES,

@@ -62,8 +62,8 @@ def preview_upload(form, kind: str, parse: Parser) -> tuple[ImportResult | None,
         form.file.errors.append(refusal_message(error))
         return None, None
     result = parse(current_user.commune_id, rows)
-    token = stash_upload(kind, current_user.id, upload.filename, data) if result.is_valid \
-        else None
+    token = stash_upload(kind, current_user.id, upload.filename, data, rows) \
+        if result.is_valid else None
     return result, token
 
 
@@ -102,7 +102,11 @@ def confirm_upload(csrf_form, kind: str, parse: Parser, run_import: Callable[...
             return receipt, None
         receipt = claim_preview(current_user.commune_id, current_user, kind, token)
         try:
-            result = parse(current_user.commune_id, read_rows(stashed.name, data))
+            # Every check runs again on the cells (the register may have changed since the
+            # preview); only the spreadsheet is not decoded a second time.
+            cells = stashed.read_cells()
+            result = parse(current_user.commune_id,
+                           cells if cells is not None else read_rows(stashed.name, data))
         except SpreadsheetError:
             return receipt, False
         if not result.is_valid:

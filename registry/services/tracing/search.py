@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from registry import signals
@@ -236,13 +236,21 @@ def overlapping(point_id: int, start: datetime, end: datetime,
 
     The indexed range scan reads only the times; the full rows are loaded for the matches.
     """
+    point = db.session.get(CheckinPoint, point_id)
+    stay = venue_stay(point.venue if point is not None else None)
+    # Only rows that can overlap leave the index (the exact test is below, in Python): a row
+    # starts at most APPROXIMATE_SPREAD before its time, except a date-only row, and ends
+    # within max(stay, APPROXIMATE_SPREAD) of it, except when it has an exit time or only a
+    # date. Every column is in the (point, time, exit, precision, reason, id) index.
+    date_only = Checkin.time_precision == TimePrecision.DATE_ONLY
     candidates = db.session.execute(
         select(Checkin.id, Checkin.checked_in_at, Checkin.checked_out_at,
                Checkin.time_precision, Checkin.checkout_reason)
         .where(Checkin.point_id == point_id, Checkin.checked_in_at >= start - MAX_SPAN,
-               Checkin.checked_in_at <= end + MAX_SPAN)).all()
-    point = db.session.get(CheckinPoint, point_id)
-    stay = venue_stay(point.venue if point is not None else None)
+               Checkin.checked_in_at <= end + MAX_SPAN,
+               or_(Checkin.checked_in_at <= end + APPROXIMATE_SPREAD, date_only),
+               or_(Checkin.checked_in_at >= start - max(stay, APPROXIMATE_SPREAD),
+                   Checkin.checked_out_at >= start, date_only))).all()
     certain: dict[int, bool] = {}
     for cid, c_in, c_out, precision, reason in candidates:
         if cid in exclude:
