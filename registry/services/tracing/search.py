@@ -236,6 +236,13 @@ def overlapping(point_id: int, start: datetime, end: datetime,
 
     The indexed range scan reads only the times; the full rows are loaded for the matches.
     """
+    return load_contacts([overlapping_ids(point_id, start, end, exclude)])[0]
+
+
+def overlapping_ids(point_id: int, start: datetime, end: datetime,
+                    exclude: set[int] = frozenset()) -> dict[int, bool]:
+    """The check-ins at `point_id` whose visit overlaps [start, end], each with whether the
+    overlap is certain; only the index is read."""
     point = db.session.get(CheckinPoint, point_id)
     stay = venue_stay(point.venue if point is not None else None)
     # Only rows that can overlap leave the index (the exact test is below, in Python): a row
@@ -259,11 +266,19 @@ def overlapping(point_id: int, start: datetime, end: datetime,
                                                  TimePrecision(precision), stay=stay)
         if c_start <= end and c_end >= start:
             certain[cid] = is_certain
-    if not certain:
-        return []
-    rows = db.session.scalars(select(Checkin).where(Checkin.id.in_(certain))
+    return certain
+
+
+def load_contacts(found: list[dict[int, bool]]) -> list[list[Contact]]:
+    """The contacts of several visits (check-in id → certain, per visit), each list in time
+    order; the rows of all of them are loaded in one statement, not one per visit."""
+    wanted = set().union(*found) if found else set()
+    if not wanted:
+        return [[] for _ in found]
+    rows = db.session.scalars(select(Checkin).where(Checkin.id.in_(wanted))
                               .order_by(Checkin.checked_in_at, Checkin.id)).all()
-    return [Contact(checkin=row, is_certain=certain[row.id]) for row in rows]
+    return [[Contact(checkin=row, is_certain=certain[row.id]) for row in rows
+             if row.id in certain] for certain in found]
 
 
 def name_candidates(ids: set[int], start: datetime, end: datetime) -> list[Candidate]:
@@ -333,20 +348,22 @@ def person_search(commune_id: int, query: str, kind: str, day_from: date, day_to
         .where(Checkin.id.in_(ids), Checkin.checked_in_at >= start - MAX_SPAN,
                Checkin.checked_in_at < end)
         .order_by(Checkin.checked_in_at, Checkin.id).limit(MAX_VISITS)).all() if ids else []
-    visits = []
+    visits, found = [], []
     for row in visits_rows:
         v_start, v_end, certain = checkin_interval(row, window)
         if v_end < start:
             continue
-        visit = Visit(checkin=row, start=v_start, end=v_end, is_certain=certain,
-                      is_linked=row.id not in direct,
-                      exit_assumed=real_exit(row.checked_out_at, row.checkout_reason) is None,
-                      stay=venue_stay(row.venue))
-        for contact in overlapping(row.point_id, v_start, v_end, exclude=ids):
+        visits.append(Visit(checkin=row, start=v_start, end=v_end, is_certain=certain,
+                            is_linked=row.id not in direct,
+                            exit_assumed=real_exit(row.checked_out_at,
+                                                   row.checkout_reason) is None,
+                            stay=venue_stay(row.venue)))
+        found.append(overlapping_ids(row.point_id, v_start, v_end, exclude=ids))
+    for visit, contacts in zip(visits, load_contacts(found)):
+        for contact in contacts:
             # A contact is only as certain as the less certain of the two records.
-            contact.is_certain = contact.is_certain and certain
+            contact.is_certain = contact.is_certain and visit.is_certain
             visit.contacts.append(contact)
-        visits.append(visit)
     return PersonResult(visits=visits, kind=kind)
 
 
