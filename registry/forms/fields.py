@@ -14,6 +14,11 @@ from wtforms.widgets import TextInput
 from registry.formatting import phone_national
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalog; it is translated where it is shown."""
+    return message
+
+
 class PhoneField(StringField):
     """A phone box: the stored E.164 is shown in the national format, and a form shown again
     after an error keeps the digits exactly as typed."""
@@ -71,23 +76,23 @@ def parse_24h_time(text: str) -> time:
     return time(int(match.group(1)), int(match.group(2) or 0))
 
 
-class VietnameseDateField(StringField):
-    """A date typed as dd/mm/yyyy (shown the same way); `data` is a `date`.
+class _ReadTextField(StringField):
+    """A text box whose text is read into a value (`read`) and shown back (`shown_as`, for a
+    value of one of `kinds`); text that cannot be read stays as typed, next to the message
+    `not_read` (its sentences, translated when the message is shown)."""
 
-    Drop-in for WTForms' DateField: same validators (InputRequired, Optional), same `data`.
-    """
-
-    widget = _TextBox("dd/mm/yyyy", "numeric", "dd/mm/yyyy")
+    read = staticmethod(str)
+    kinds: tuple[type, ...] = ()
+    shown_as = ""
+    not_read: tuple[str, ...] = ()
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.pop("format", None)
         super().__init__(label, validators, **kwargs)
 
     def _value(self):
-        # A date read (typed any way, or an ISO date from a link) is shown day first; one that
-        # could not be read stays as typed, next to its message.
-        if isinstance(self.data, date):
-            return self.data.strftime("%d/%m/%Y")
+        if isinstance(self.data, self.kinds):
+            return self.data.strftime(self.shown_as)
         return self.raw_data[0] if self.raw_data else ""
 
     def process_formdata(self, valuelist):
@@ -95,39 +100,38 @@ class VietnameseDateField(StringField):
             self.data = None
             return
         try:
-            self.data = parse_vietnamese_date(valuelist[0])
+            self.data = self.read(valuelist[0])
         except ValueError:
             self.data = None
-            raise ValueError(_("Not a valid date value.") + " " + _(
-                "Write the date as day/month/year, for example 05/03/2026.")) from None
+            raise ValueError(" ".join(_(sentence) for sentence in self.not_read)) from None
+
+
+class VietnameseDateField(_ReadTextField):
+    """A date typed as dd/mm/yyyy (shown the same way, whether it was typed another way or came
+    as an ISO date in a link); `data` is a `date`.
+
+    Drop-in for WTForms' DateField: same validators (InputRequired, Optional), same `data`.
+    """
+
+    widget = _TextBox("dd/mm/yyyy", "numeric", "dd/mm/yyyy")
+    read = staticmethod(parse_vietnamese_date)
+    kinds = (date,)
+    shown_as = "%d/%m/%Y"
+    not_read = (N_("Not a valid date value."),
+                N_("Write the date as day/month/year, for example 05/03/2026."))
 
     def pre_validate(self, form):
         # A box left empty is for InputRequired / Optional to judge, like WTForms' DateField.
         return None
 
 
-class VietnameseTimeField(StringField):
+class VietnameseTimeField(_ReadTextField):
     """A time typed on the 24-hour clock (08:30, 8h30); `data` is a `time`. Drop-in for
     WTForms' TimeField, whose type=time box shows AM/PM in an English browser."""
 
     widget = _TextBox("hh:mm", "numeric", "hh:mm")
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.pop("format", None)
-        super().__init__(label, validators, **kwargs)
-
-    def _value(self):
-        if isinstance(self.data, (time, datetime)):
-            return self.data.strftime("%H:%M")
-        return self.raw_data[0] if self.raw_data else ""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not (valuelist[0] or "").strip():
-            self.data = None
-            return
-        try:
-            self.data = parse_24h_time(valuelist[0])
-        except ValueError:
-            self.data = None
-            raise ValueError(_("Not a valid time value.") + " " + _(
-                "Write the time on the 24-hour clock, for example 08:30 or 14:15.")) from None
+    read = staticmethod(parse_24h_time)
+    kinds = (time, datetime)
+    shown_as = "%H:%M"
+    not_read = (N_("Not a valid time value."),
+                N_("Write the time on the 24-hour clock, for example 08:30 or 14:15."))
