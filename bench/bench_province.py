@@ -407,7 +407,8 @@ def main() -> None:
             seconds += _roll_up(others)
             total = db.session.execute(text("SELECT count(*) FROM checkins")).scalar_one()
             print(f"{len(others)} more communes: venues {venues_seconds:.0f} s, "
-                  f"{per_commune * len(others):,} check-ins with indexes, VACUUM ANALYZE and roll-up "
+                  f"{per_commune * len(others):,} check-ins with indexes, VACUUM ANALYZE and "
+                  f"roll-up "
                   f"{seconds:.0f} s; {total:,} check-ins in {len(codes)} communes")
             province = _measure(site, first, case_id, args)
             _print(f"the same commune among {len(codes)}, {total:,} check-ins", province)
