@@ -141,7 +141,10 @@ def _missing(name: str):
         if bind.dialect.name == "sqlite":
             sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :n"
         else:
-            sql = "SELECT 1 FROM pg_trigger WHERE tgname = :n AND NOT tgisinternal"
+            # On the checkins table this connection sees: a database may hold other schemas
+            # with a registry of their own (a benchmark's), their triggers of the same name.
+            sql = ("SELECT 1 FROM pg_trigger WHERE tgname = :n AND NOT tgisinternal "
+                   "AND tgrelid = to_regclass('checkins')")
         return bind.execute(text(sql), {"n": name}).first() is None
     return check
 
