@@ -8,7 +8,6 @@ dictionaries are English; the words a Vietnamese office would reach for first ar
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from zxcvbn import zxcvbn
 
 from registry.text import fold
 
@@ -46,6 +45,10 @@ def password_problem(password: str | None, user_inputs: list[str] | tuple = ()) 
         return _l("The password must have at most 200 characters.")
     folded = [fold(str(value)) for value in user_inputs if value]
     words = [w for value in folded for w in value.split()] + [v.replace(" ", "") for v in folded]
+    # Imported here: its dictionaries take some 11 MB in every process that imports the app
+    # (web and job workers alike), and only a password being set needs them.
+    from zxcvbn import zxcvbn
+
     estimate = zxcvbn(password[:_SCORED_PREFIX], user_inputs=[*words, *VIETNAMESE_COMMON])
     if estimate["score"] < MIN_SCORE:
         return _l("This password is too easy to guess (a common password, a name, a date or "

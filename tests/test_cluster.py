@@ -21,6 +21,7 @@ from registry import create_app
 from registry.extensions import db
 from registry.models import (AuditEvent, Checkin, CheckinDailyCount, Job, JobStatus, Role,
                              ScheduledRun, StoredFile, Venue)
+from registry.pdf.cards import CARDS_PER_PART
 from registry.services.communes import add_village, categories_for_code, create_commune
 from registry.services.reports.drafting import create_report, submit_report
 from registry.services.residents.register import add_resident
@@ -29,11 +30,11 @@ from registry.services.venues import register_venue
 from registry.timeutil import local_today, utcnow
 from tests.cluster import ROOT, Cluster
 from tests.scenes import checkin
-from tests.pdfcheck import decode_qr
+from tests.pdfcheck import decode_qr, font_names
 
 POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES")
 PASSWORD = "correct-horse-1"
-CARDS = 300
+CARDS = 1200  # three parts of a card job (pdf/cards.CARDS_PER_PART = 500)
 VENUE_CSV = ("Tên địa điểm,Loại địa điểm,Địa chỉ,Thôn/Tổ dân phố,Người phụ trách,"
              "Điện thoại,Điểm khai báo,Ghi chú\n"
              "Quán phở Hùng,Hộ kinh doanh,Số 5,,Nguyễn Văn Hùng,0912345678,Cửa,\n"
@@ -218,11 +219,14 @@ def test_cards_queued_on_one_server_are_printed_by_the_consumers_and_downloaded_
     assert len(pdf.pages) == CARDS // 10  # ten cards a sheet
     codes = decode_qr(download.body, page=len(pdf.pages) - 1)
     assert len(codes) == 10 and all("/the/" in c["text"] for c in codes)
+    # The bundled face, from the consumers' forked workers too (their app is built, and its
+    # print stylesheets' fonts registered, before the fork).
+    assert font_names(download.body) == {"Card-Sans", "Card-Sans-Bold"}
     # The parts were rendered by the consumers' worker processes (whichever took them), and
     # only the finished file is kept, in the database every server reads.
     parts = sum(log.count("Executing registry.worker.run_part_task")
                 for log in site.consumer_log_texts())
-    assert parts == 3
+    assert parts == 3 == -(-CARDS // CARDS_PER_PART)
     with seeded["app"].app_context():
         job = db.session.scalar(select(Job))
         assert job.status == JobStatus.DONE and job.parts_total == 3

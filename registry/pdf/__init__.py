@@ -13,11 +13,12 @@ import atexit
 import functools
 import gc
 import mimetypes
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import pypdfium2 as pdfium
 from flask import render_template
-from pypdf import PdfWriter
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -64,6 +65,15 @@ def stylesheet(name: str) -> CSS:
                url_fetcher=url_fetcher, font_config=font_config())
 
 
+def load_stylesheets() -> None:
+    """Parse every print stylesheet now, their @font-face fonts registered with the process's
+    font configuration. The job consumer does it before forking its workers: a font face
+    added in a forked worker is not seen by the Pango font map it inherited (the cards' "Card
+    Sans" fell back to the next family of the list)."""
+    for path in sorted((STATIC_DIR / "css" / "print").glob("*.css")):
+        stylesheet(path.name)
+
+
 @atexit.register
 def _release_pango_objects() -> None:
     """Drop the cached fonts and stylesheets while Pango is still alive.
@@ -97,13 +107,25 @@ def render_pdf(template: str, stylesheets: tuple[str, ...] = ("base.css",), **co
     return html_to_pdf(render_template(template, **context), stylesheets)
 
 
+# PDFium is not thread-safe: one merge at a time in a process (a web worker has threads).
+_pdfium_lock = threading.Lock()
+
+
 def merge_pdfs(paths: list[Path], target: Path) -> Path:
-    """Join PDFs page by page (pypdf) into `target`, without laying them out again: the common
-    merge step of the documents printed in parts by background jobs."""
-    writer = PdfWriter()
-    for path in paths:
-        writer.append(str(path))
-    with target.open("wb") as out:
-        writer.write(out)
-    writer.close()
+    """Join PDFs page by page into `target`, without laying them out again: the common merge
+    step of the documents printed in parts by background jobs. PDFium copies the pages in C:
+    10,000 cards (1,000 pages, 20 parts) join in 0.3 s and 35 MB, where pypdf took 2.9 s and
+    116 MB of Python objects (`bench.bench_cards`)."""
+    with _pdfium_lock:
+        merged = pdfium.PdfDocument.new()
+        try:
+            for path in paths:
+                part = pdfium.PdfDocument(str(path))
+                try:
+                    merged.import_pages(part)
+                finally:
+                    part.close()
+            merged.save(str(target))
+        finally:
+            merged.close()
     return target

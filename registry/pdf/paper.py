@@ -1,9 +1,9 @@
 """Paper forms (the declaration slip, the visitor log sheet), printed fast: lay the form out
 once, then stamp each copy's serial and QR.
 
-WeasyPrint lays out the blank form (one page) once; pypdf copies that page N times, sharing its
-fonts and content, and adds a few hundred bytes per copy: the serial and the QR code drawn as
-filled rectangles. The serial is set in the bundled Liberation Sans Bold, embedded once per
+WeasyPrint lays out the blank form (one page) once; `stamping.StampedCopies` copies that page
+N times, sharing its fonts and content, and adds a few hundred bytes per copy: the serial and
+the QR code drawn as filled rectangles. The serial is set in the bundled Liberation Sans Bold, embedded once per
 batch as a subset of the few glyphs a serial uses (capital letters and digits), with its true
 widths, so it prints and reads back as one word ("S00000240") like every other text of the
 form. A thousand copies take about a second instead of a thousand layouts.
@@ -16,7 +16,7 @@ import io
 from flask_babel import gettext as _
 from fontTools import subset as font_subset
 from fontTools.ttLib import TTFont
-from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf import PdfWriter
 from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, IndirectObject,
                            NameObject, NumberObject)
 
@@ -25,6 +25,7 @@ from registry.formatting import in_running_text
 from registry.models import Commune, FormKind, PaperBatch
 from registry.pdf import STATIC_DIR, render_pdf
 from registry.pdf.qr import PT_PER_MM, qr_pdf_operators
+from registry.pdf.stamping import StampedCopies
 from registry.services.declarations import active_questions
 from registry.services.paper.keying import LOG_ROWS
 
@@ -168,52 +169,18 @@ def _text_ops(serial: str, kind: FormKind, x_mm: float, top_mm: float, page_h_mm
 def stamped_copies(blank: bytes, serials: list[str], kind: FormKind,
                    slips_per_page: int = 2) -> bytes:
     """Copy the one-page `blank` once per page of serials and stamp each copy."""
-    (page_w, page_h), boxes = stamp_positions(kind, slips_per_page)
-    reader = PdfReader(io.BytesIO(blank))
-    writer = PdfWriter()
-    template = writer.add_page(reader.pages[0])
-    raw = template.raw_get("/Contents")
-    items = list(raw.get_object()) if isinstance(raw.get_object(), ArrayObject) else [raw]
-    # Content streams must be referenced, not inlined, to be shared by every copy.
-    base_list = [item if isinstance(item, IndirectObject) else writer._add_object(item)
-                 for item in items]
-    font = _serial_font(writer)
-    resources = template[NameObject("/Resources")].get_object()
-    fonts = resources.get(NameObject("/Font"))
-    if fonts is None:
-        fonts = DictionaryObject()
-        resources[NameObject("/Font")] = fonts
-    fonts.get_object()[SERIAL_FONT] = font
-    save = writer._add_object(_stream(b"q\n"))
+    (_page_w, page_h), boxes = stamp_positions(kind, slips_per_page)
+    copies = StampedCopies(blank)
+    copies.add_font(SERIAL_FONT[1:], _serial_font(copies.writer))
     per_page = len(boxes)
     groups = [serials[i:i + per_page] for i in range(0, len(serials), per_page)] or [[]]
-    first = True
     for group in groups:
-        if first:
-            page = template
-            first = False
-        else:
-            # A new page dictionary sharing the template's resources and content streams.
-            page = PageObject(writer)
-            for key, value in template.items():
-                if key not in ("/Contents", "/Parent"):
-                    page[NameObject(key)] = value
-            page = writer.add_page(page)
-        ops = ["Q"]
+        ops = []
         for serial, (x, top) in zip(group, boxes):
             ops.append(_qr_ops(serial, x, top, page_h))
             ops.append(_text_ops(serial, kind, x, top, page_h))
-        stamp = writer._add_object(_stream("\n".join(ops).encode("ascii")))
-        page[NameObject("/Contents")] = ArrayObject([save, *base_list, stamp])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _stream(data: bytes) -> DecodedStreamObject:
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    return stream.flate_encode() if len(data) > 64 else stream
+        copies.add_copy("\n".join(ops))
+    return copies.write()
 
 
 def batch_pdf(batch: PaperBatch, slips_per_page: int = 2) -> bytes:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-import pdfplumber
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -45,6 +44,10 @@ def next_document_number(commune_id: int, year: int, symbol: str) -> int:
 def signature_box(pdf: bytes, signer_name: str) -> tuple[int, tuple]:
     """Where the signature appearance goes: on the last page, between the title (7a) and the
     signer's name (7b), found from the laid-out PDF itself."""
+    # Imported here, as pyhanko is in signing.py: only a sign-off reads a PDF's words, and
+    # pdfplumber with pdfminer takes some 5 MB in every process that imports the app.
+    import pdfplumber
+
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         page = doc.pages[-1]
         words = page.extract_words()
