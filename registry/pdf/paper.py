@@ -3,10 +3,10 @@ once, then stamp each copy's serial and QR.
 
 WeasyPrint lays out the blank form (one page) once; `stamping.StampedCopies` copies that page
 N times, sharing its fonts and content, and adds a few hundred bytes per copy: the serial and
-the QR code drawn as filled rectangles. The serial is set in the bundled Liberation Sans Bold, embedded once per
-batch as a subset of the few glyphs a serial uses (capital letters and digits), with its true
-widths, so it prints and reads back as one word ("S00000240") like every other text of the
-form. A thousand copies take about a second instead of a thousand layouts.
+the QR code drawn as filled rectangles. The serial is set in the bundled Liberation Sans
+Bold, embedded once per batch as a subset of the few glyphs a serial uses (capital letters and
+digits), with its true widths, so it prints and reads back as one word ("S00000240") like
+every other text of the form. A thousand copies take about a second instead of a thousand layouts.
 """
 from __future__ import annotations
 
