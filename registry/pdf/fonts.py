@@ -73,9 +73,10 @@ def wrap_words(path: Path, text: str, size_pt: float, width_pt: float) -> list[s
 class EmbeddedFont:
     """A subset of one bundled TrueType font holding the characters of `text`, ready to be
     embedded once in a PDF and used by any number of pages; `name` as the PDF names it (the
-    font's PostScript name by default)."""
+    font's PostScript name by default), after `tag` (six capitals; made from the characters
+    by default)."""
 
-    def __init__(self, path: Path, text: str, name: str | None = None):
+    def __init__(self, path: Path, text: str, name: str | None = None, tag: str | None = None):
         self.path = path
         chars = sorted(set(text) | {" "})
         options = font_subset.Options()
@@ -105,7 +106,7 @@ class EmbeddedFont:
         family = name or font["name"].getDebugName(6) or path.stem
         # A subset's name starts with a tag of six capitals of its own (PDF 9.6.4).
         digest = hashlib.sha1("".join(chars).encode()).digest()
-        tag = "".join(chr(65 + b % 26) for b in digest[:6])
+        tag = tag or "".join(chr(65 + b % 26) for b in digest[:6])
         self.base_name = f"{tag}+{family}"
         out = io.BytesIO()
         font.save(out)

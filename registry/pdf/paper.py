@@ -11,19 +11,14 @@ every other text of the form. A thousand copies take about a second instead of a
 from __future__ import annotations
 
 import functools
-import io
 
 from flask_babel import gettext as _
-from fontTools import subset as font_subset
-from fontTools.ttLib import TTFont
-from pypdf import PdfWriter
-from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, IndirectObject,
-                           NameObject, NumberObject)
 
 from registry.extensions import db
 from registry.formatting import in_running_text
 from registry.models import Commune, FormKind, PaperBatch
 from registry.pdf import STATIC_DIR, render_pdf
+from registry.pdf.fonts import EmbeddedFont, text_width_pt
 from registry.pdf.qr import PT_PER_MM, qr_pdf_operators
 from registry.pdf.stamping import StampedCopies
 from registry.services.declarations import active_questions
@@ -35,7 +30,7 @@ A4 = (210.0, 297.0)
 A4_LANDSCAPE = (297.0, 210.0)
 STAMP_MM = 22.0  # the box printed for the QR
 QR_MM = 18.0  # the code itself; the rest of the box is its quiet zone
-SERIAL_FONT = NameObject("/FRegSerial")
+SERIAL_FONT = "FRegSerial"  # the serial's font in the pages' resources
 SERIAL_PT = 11.0  # the serial's size: read by the typist, typed when the scanner fails
 # The glyphs a serial can use (a letter for the form, digits); the subset holds only these.
 SERIAL_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -72,67 +67,15 @@ def serial_anchor(kind: FormKind, x_mm: float, top_mm: float) -> tuple[float, fl
 
 
 @functools.cache
-def _serial_font_program() -> tuple[bytes, dict]:
-    """The subset of Liberation Sans Bold a serial needs, as TrueType bytes, and what its font
-    descriptor says (widths per character code, bounding box, metrics) in PDF units."""
-    options = font_subset.Options()
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.layout_features = []
-    options.drop_tables += ["FFTM"]  # FontForge's timestamps: nothing a printer needs
-    font = TTFont(str(SERIAL_FONT_FILE))
-    subsetter = font_subset.Subsetter(options)
-    subsetter.populate(text=SERIAL_CHARS)
-    subsetter.subset(font)
-    scale = 1000 / font["head"].unitsPerEm
-    cmap = font.getBestCmap()
-    widths = {ord(ch): round(font["hmtx"][cmap[ord(ch)]][0] * scale) for ch in SERIAL_CHARS}
-    head, os2 = font["head"], font["OS/2"]
-    metrics = {
-        "widths": widths,
-        "bbox": [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)],
-        "ascent": round(os2.sTypoAscender * scale), "descent": round(os2.sTypoDescender * scale),
-        "cap_height": round(getattr(os2, "sCapHeight", 0) * scale) or 729,
-    }
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue(), metrics
-
-
-def _serial_font(writer: PdfWriter) -> IndirectObject:
-    """The serial's font, embedded once in the batch's PDF (a TrueType subset, WinAnsi codes:
-    a serial is plain ASCII)."""
-    program, metrics = _serial_font_program()
-    font_file = DecodedStreamObject()
-    font_file.set_data(program)
-    font_file[NameObject("/Length1")] = NumberObject(len(program))
-    font_file = font_file.flate_encode()
-    name = NameObject("/REGSER+Liberation-Sans-Bold")  # named as WeasyPrint names it
-    descriptor = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/FontDescriptor"), NameObject("/FontName"): name,
-        NameObject("/Flags"): NumberObject(32),
-        NameObject("/FontBBox"): ArrayObject(NumberObject(v) for v in metrics["bbox"]),
-        NameObject("/ItalicAngle"): NumberObject(0),
-        NameObject("/Ascent"): NumberObject(metrics["ascent"]),
-        NameObject("/Descent"): NumberObject(metrics["descent"]),
-        NameObject("/CapHeight"): NumberObject(metrics["cap_height"]),
-        NameObject("/StemV"): NumberObject(120),
-        NameObject("/FontFile2"): writer._add_object(font_file)}))
-    first, last = 48, 90  # "0" … "Z"
-    widths = ArrayObject(NumberObject(metrics["widths"].get(code, 0))
-                         for code in range(first, last + 1))
-    return writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/TrueType"),
-        NameObject("/BaseFont"): name, NameObject("/FirstChar"): NumberObject(first),
-        NameObject("/LastChar"): NumberObject(last), NameObject("/Widths"): widths,
-        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-        NameObject("/FontDescriptor"): descriptor}))
+def _serial_font() -> EmbeddedFont:
+    """The subset of Liberation Sans Bold a serial needs (capital letters and digits), built
+    once per process and embedded once per batch."""
+    return EmbeddedFont(SERIAL_FONT_FILE, SERIAL_CHARS, name="Liberation-Sans-Bold", tag="REGSER")
 
 
 def serial_width_mm(serial: str, size_pt: float = SERIAL_PT) -> float:
     """How wide the serial prints, from the embedded font's widths."""
-    widths = _serial_font_program()[1]["widths"]
-    return sum(widths.get(ord(ch), 556) for ch in serial) * size_pt / 1000 / PT_PER_MM
+    return text_width_pt(SERIAL_FONT_FILE, serial, size_pt) / PT_PER_MM
 
 
 def blank_form_pdf(batch: PaperBatch, slips_per_page: int = 2) -> bytes:
@@ -162,8 +105,8 @@ def _text_ops(serial: str, kind: FormKind, x_mm: float, top_mm: float, page_h_mm
     x_anchor, baseline, align = serial_anchor(kind, x_mm, top_mm)
     x = x_anchor - serial_width_mm(serial) if align == "right" else x_anchor
     y = page_h_mm - baseline
-    return (f"BT {SERIAL_FONT} {SERIAL_PT:g} Tf 1 0 0 1 {x * PT_PER_MM:.2f} {y * PT_PER_MM:.2f} "
-            f"Tm ({serial}) Tj ET")
+    return (f"BT /{SERIAL_FONT} {SERIAL_PT:g} Tf 1 0 0 1 {x * PT_PER_MM:.2f} {y * PT_PER_MM:.2f} "
+            f"Tm {_serial_font().encode(serial)} Tj ET")
 
 
 def stamped_copies(blank: bytes, serials: list[str], kind: FormKind,
@@ -171,7 +114,7 @@ def stamped_copies(blank: bytes, serials: list[str], kind: FormKind,
     """Copy the one-page `blank` once per page of serials and stamp each copy."""
     (_page_w, page_h), boxes = stamp_positions(kind, slips_per_page)
     copies = StampedCopies(blank)
-    copies.add_font(SERIAL_FONT[1:], _serial_font(copies.writer))
+    copies.add_font(SERIAL_FONT, _serial_font().add_to(copies.writer))
     per_page = len(boxes)
     groups = [serials[i:i + per_page] for i in range(0, len(serials), per_page)] or [[]]
     for group in groups:
