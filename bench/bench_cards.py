@@ -301,6 +301,8 @@ def main() -> None:
         with PeakMemory(consumer.pid) as memory:
             seconds, result = _run_job(app, card_ids)
         cpu = _tree_cpu(consumer.pid) - cpu_before
+        at_peak = ", ".join(f"{_process_name(pid, consumer.pid)} {mb:.0f}"
+                            for pid, mb in sorted(memory.at_peak.items()))
     finally:
         consumer.terminate()
         consumer.wait(timeout=60)
@@ -312,9 +314,7 @@ def main() -> None:
     print(f"  measured: {seconds:.1f} s wall from queueing to done "
           f"({1000 * seconds / len(card_ids):.2f} ms per card); CPU of the workers "
           f"{cpu:.1f} s; peak memory of the consumer and its workers (PSS) {memory.peak:.0f} MB")
-    print("  at the peak, per process (MB): " + ", ".join(
-        f"{_process_name(pid, consumer.pid)} {mb:.0f}"
-        for pid, mb in sorted(memory.at_peak.items())))
+    print(f"  at the peak, per process (MB): {at_peak}")
     print(f"  read back: {_read_back(path)}")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
