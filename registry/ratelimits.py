@@ -12,7 +12,8 @@ side by side during an upgrade):
 - the keys (`LIMITS:LIMITER/<key>/<scope>/<amount>/<multiples>/<granularity>`, with
   RATELIMIT_KEY_PREFIX when set), the fixed windows and their expiry;
 - the order: the budgets by their window's length, in the order given when equal, and the first
-  budget refused stops the count (RATELIMIT_FAIL_ON_FIRST_BREACH, on by default);
+  budget refused stops the count (Flask-Limiter's default, RATELIMIT_FAIL_ON_FIRST_BREACH; this
+  module always does so);
 - a budget counted after the answer (`counts_after`) is tested before the view and counted after
   it when `counts_after(response)` says so. When `counts_before()` already knows that the answer
   will count (a phone that has its cookie), it is counted in the same trip instead: the same
