@@ -21,8 +21,9 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
 
 from registry.caching import SnapshotCache
-from registry.extensions import csrf, db, limiter
+from registry.extensions import csrf, db
 from registry.formatting import phone_national
+from registry.ratelimits import Budget, budgets
 from registry.forms import ActionForm
 from registry.forms.checkins import answer_all_no, companion_form
 from registry.forms.declarations import declaration_form
@@ -77,21 +78,24 @@ def _counts_for_the_phone(response) -> bool:
     """A phone's first page, which hands it its cookie, counts for its address only: phones of a
     queue on one carrier address would otherwise share that address's budget for their first
     page. Any other answer counts (a client refusing cookies is counted by address)."""
-    had_cookie = device_hash(request.cookies.get(DEVICE_COOKIE)) is not None
-    return had_cookie or DEVICE_COOKIE not in response.headers.get("Set-Cookie", "")
+    return _phone_had_cookie() or DEVICE_COOKIE not in response.headers.get("Set-Cookie", "")
 
 
-phone_limit = limiter.shared_limit(public_rate_limit, scope="public_checkin",
-                                   key_func=_phone_key, deduct_when=_counts_for_the_phone)
-address_limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_ADDRESS_RATE_LIMIT"],
-                                     scope="public_checkin_address")
-token_limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_TOKEN_RATE_LIMIT"],
-                                   scope="public_checkin_token", key_func=_token_key)
+def _phone_had_cookie() -> bool:
+    """A phone that sent its cookie: every answer to it counts, known before the view."""
+    return device_hash(request.cookies.get(DEVICE_COOKIE)) is not None
 
 
-def public_limit(view):
-    """The public endpoints' three budgets (see above)."""
-    return phone_limit(address_limit(token_limit(view)))
+PUBLIC_BUDGETS = (
+    Budget("public_checkin_token", lambda: current_app.config["PUBLIC_TOKEN_RATE_LIMIT"],
+           _token_key),
+    Budget("public_checkin_address", lambda: current_app.config["PUBLIC_ADDRESS_RATE_LIMIT"],
+           get_remote_address),
+    Budget("public_checkin", public_rate_limit, _phone_key,
+           counts_after=_counts_for_the_phone, counts_before=_phone_had_cookie),
+)
+# The three budgets in one trip to Redis (registry/ratelimits.py), not one or two each.
+public_limit = budgets(*PUBLIC_BUDGETS)
 
 
 def _unavailable(resolved, state: str, status: int):
