@@ -79,11 +79,13 @@ def card_lines(view: dict, labels: dict, width_pt: float, long_name: int) -> lis
     return lines
 
 
-def stampable(views: list[dict], labels: dict, geometry: CardGeometry, long_name: int) -> bool:
-    """Whether every line of these cards can be set in the bundled fonts."""
-    return all(font_covers(line.font, line.text)
-               for view in views
-               for line in card_lines(view, labels, geometry.text_width_pt, long_name))
+def stampable(views: list[dict], labels: dict) -> bool:
+    """Whether every line of these cards can be set in the bundled fonts (the name and number
+    in bold, the year and village in regular, as `card_lines` sets them)."""
+    return all(font_covers(BOLD, f"{view['full_name']}{labels['number']}{view['number']}")
+               and font_covers(REGULAR, f"{labels['born']}: {view['birth_year']}"
+                                        f"{view['village']}")
+               for view in views)
 
 
 @functools.lru_cache(maxsize=16)

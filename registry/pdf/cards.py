@@ -73,7 +73,7 @@ def render_cards_pdf(commune: Commune, cards: list[ResidentCard], *, single: boo
     with force_locale("vi"):  # cards are official documents: always Vietnamese
         labels = {"born": _("Born"), "number": _("Card No.")}
         title_lines = balanced_lines(_("DISEASE-CONTROL CARD"))
-        if stampable(views, labels, GEOMETRY, LONG_NAME):
+        if stampable(views, labels):
             return stamp_cards(commune, views, single=single, per_sheet=CARDS_PER_SHEET,
                                labels=labels, title_lines=title_lines, geometry=GEOMETRY,
                                long_name=LONG_NAME, qr_error=CARD_QR_ERROR,
