@@ -67,6 +67,23 @@ def test_a_check_in_costs_one_or_two_statements_and_the_first_page_none(app, mak
     assert "Đã khai báo thành công" in done and "Trần Thị Bình" in done
 
 
+def test_a_kept_first_page_does_not_resolve_the_point_again(app, make_venue, monkeypatch):
+    from registry.views import checkins as views
+
+    token = make_venue(name="Chợ Nưa").points[0].token
+    assert app.test_client().get(f"/c/{token}").status_code == 200  # now kept
+    resolved = []
+    real = views.resolve_token
+    monkeypatch.setattr(views, "resolve_token", lambda t: resolved.append(t) or real(t))
+    page = app.test_client().get(f"/c/{token}")
+    assert page.status_code == 200 and "Chợ Nưa" in page.get_data(as_text=True)
+    assert resolved == [] and views.DEVICE_COOKIE in page.headers.get("Set-Cookie", "")
+    # A phone with its cookie goes the whole way; both answers are never stored by a cache.
+    again = _phone(app, token).get(f"/c/{token}")
+    assert resolved == [token]
+    assert "no-store" in page.headers["Cache-Control"] == again.headers["Cache-Control"]
+
+
 def test_a_repeat_within_the_window_is_still_merged(app, client, make_venue):
     venue = make_venue()
     token = venue.points[0].token

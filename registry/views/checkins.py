@@ -139,6 +139,10 @@ def _with_device_cookie(response, value: str):
 @public_limit
 def page(token: str):
     """The declaration page of one check-in point (public, phone-first, no JavaScript)."""
+    if request.method == "GET":
+        kept = _kept_first_page(token)
+        if kept is not None:
+            return kept
     point, venue, commune, refusal = _load(token)
     if refusal:
         return refusal
@@ -150,7 +154,7 @@ def page(token: str):
     locale = str(get_locale())
     posted = request.method == "POST"
     if not posted:
-        first = _first_page(point, venue, commune, questions, locale, dev_hash)
+        first = _first_page(token, point, venue, commune, questions, locale, dev_hash)
         if first is not None:
             return _with_device_cookie(first, cookie)
     # A valid declaration needs neither this phone's last one (it prefills the form) nor the
@@ -227,10 +231,43 @@ FIRST_PAGES = SnapshotCache("first_pages", ("checkin_points", "venues", "commune
 _TOKEN_SLOT = "\x00csrf-token\x00"
 
 
-def _first_page(point, venue, commune, questions, locale: str, dev_hash: str | None):
+def _new_phone(dev_hash: str | None) -> bool:
+    """A phone's very first GET: no device cookie (or none of ours), nothing flashed for it."""
+    return dev_hash is None and "_flashes" not in session
+
+
+def _kept_first_page(token: str):
+    """A new phone's first page of this point straight from the snapshot, or None.
+
+    Most GETs are a new phone's first page (a poster scanned once): when this process has the
+    point's page in its snapshot, it is answered without resolving the point again (its ORM
+    copies merged into the session) or reading its questions. The snapshot is emptied by any
+    change to the point, its venue, its commune, its questions or a retired token (another
+    process within SNAPSHOT_SECONDS), as the point's own snapshot is: a suspended venue or a
+    withdrawn code answers as `_load` says once the snapshot knows.
+    """
+    if not _new_phone(device_hash(request.cookies.get(DEVICE_COOKIE))):
+        return None
+    html = FIRST_PAGES.get(db.session, (token, str(get_locale())), lambda: None)
+    if html is None:
+        return None
+    g.no_store = True  # as `_load` says for every page of a point
+    return _with_device_cookie(_with_csrf_token(html), secrets.token_urlsafe(32))
+
+
+def _with_csrf_token(html: str):
+    """The kept page with this visitor's own CSRF token in its form."""
+    if _TOKEN_SLOT in html:
+        html = html.replace(_TOKEN_SLOT, generate_csrf())
+    return make_response(html)
+
+
+def _first_page(token: str, point, venue, commune, questions, locale: str,
+                dev_hash: str | None):
     """The answer for a phone's very first GET (no device cookie, nothing flashed for it), or
-    None for any other visit."""
-    if dev_hash is not None or "_flashes" in session:
+    None for any other visit. Kept per point token and language (the snapshot is emptied when
+    the questions change, so they need not be in its key)."""
+    if not _new_phone(dev_hash):
         return None
 
     def render():
@@ -244,11 +281,7 @@ def _first_page(point, venue, commune, questions, locale: str, dev_hash: str | N
         token = csrf_field.current_token if csrf_field is not None else None
         return html.replace(token, _TOKEN_SLOT) if token else html
 
-    html = FIRST_PAGES.get(db.session, (point.id, locale, tuple(q.id for q in questions)),
-                           render)
-    if _TOKEN_SLOT in html:
-        html = html.replace(_TOKEN_SLOT, generate_csrf())
-    return make_response(html)
+    return _with_csrf_token(FIRST_PAGES.get(db.session, (token, locale), render))
 
 
 def _left_visit(point, dev_hash: str | None) -> Checkin | None:
