@@ -9,11 +9,10 @@ content stream of its own to each copy: a few hundred bytes of drawing operators
 from __future__ import annotations
 
 import io
-import zlib
 
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (ArrayObject, BooleanObject, DecodedStreamObject, DictionaryObject,
-                           IndirectObject, NameObject, NumberObject, StreamObject)
+                           IndirectObject, NameObject, NumberObject)
 
 
 # Grey pixels to the bits of a one-bit image: dark (below half) 0, light 1.
@@ -99,16 +98,16 @@ class StampedCopies:
         row_bytes = (width + 7) // 8
         packed = b"".join(int(bits[i:i + width] + pad, 2).to_bytes(row_bytes, "big")
                           for i in range(0, width * height, width))
-        image = StreamObject()
-        image._data = zlib.compress(packed, 6)
+        raw = DecodedStreamObject()
+        raw.set_data(packed)
+        image = raw.flate_encode(level=6)
         image.update({NameObject("/Type"): NameObject("/XObject"),
                       NameObject("/Subtype"): NameObject("/Image"),
                       NameObject("/Width"): NumberObject(width),
                       NameObject("/Height"): NumberObject(height),
                       NameObject("/ColorSpace"): NameObject("/DeviceGray"),
                       NameObject("/BitsPerComponent"): NumberObject(1),
-                      NameObject("/Interpolate"): BooleanObject(False),
-                      NameObject("/Filter"): NameObject("/FlateDecode")})
+                      NameObject("/Interpolate"): BooleanObject(False)})
         return self.writer._add_object(image)
 
     def write(self) -> bytes:
