@@ -400,5 +400,6 @@ def close_days_task() -> None:
     """Every hour: roll the days before today into the daily tallies the dashboard reads (the
     first run after an upgrade rolls up the whole history, a month per step)."""
     for commune_id in db.session.scalars(select(Commune.id)).all():
-        while close_tally_step(commune_id) is not None:
-            pass
+        step = close_tally_step(commune_id)
+        while step is not None:  # one step per unit of work, until no closed day is left
+            step = close_tally_step(commune_id)

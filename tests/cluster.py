@@ -74,11 +74,10 @@ def wait_for(check, what: str, seconds: float = 120) -> None:
     """Poll `check` until it is true, or fail saying what did not come."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:
+        # A server still starting refuses connections: that is "not yet", not a failure.
+        with contextlib.suppress(OSError):
             if check():
                 return
-        except OSError:
-            pass
         time.sleep(0.2)
     raise AssertionError(f"{what} did not come within {seconds} s")
 

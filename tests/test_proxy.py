@@ -9,10 +9,8 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -22,6 +20,7 @@ from sqlalchemy import select
 from registry import create_app
 from registry.extensions import db
 from registry.models import AuditEvent, Role
+from tests.cluster import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -53,24 +52,6 @@ http {{
   }}
 }}
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(check, what: str, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not start")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -142,7 +123,7 @@ def site(tmp_path_factory):
     redis = subprocess.Popen([REDIS, "--port", "0", "--unixsocket", str(socket_path),
                               "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
                               "--dir", str(work)], stdout=subprocess.DEVNULL)
-    app_port, port = _free_port(), _free_port()
+    app_port, port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "proxy-test",
            "REDIS_URL": f"unix://{socket_path}", "TRUSTED_PROXY_HOPS": "1",
            "LOGIN_RATE_LIMIT": "3 per minute", "PUBLIC_RATE_LIMIT": "4 per minute",
@@ -158,8 +139,8 @@ def site(tmp_path_factory):
     nginx = subprocess.Popen([NGINX, "-p", str(work), "-c", str(work / "nginx.conf"),
                               "-e", str(work / "nginx-error.log")])
     try:
-        _wait_for(socket_path.exists, "redis")
-        _wait_for(lambda: Visitor(port, "127.0.0.1").request("GET", "/healthz")[0] == 200,
+        wait_for(socket_path.exists, "redis")
+        wait_for(lambda: Visitor(port, "127.0.0.1").request("GET", "/healthz")[0] == 200,
                   "nginx and gunicorn")
         yield {"port": port, "token": token, "app": app, "work": work}
     finally:
