@@ -158,16 +158,21 @@ def _preview(client) -> str:
     return page.split('name="token" value="', 1)[1].split('"', 1)[0]
 
 
-def test_a_preview_on_one_server_is_confirmed_on_another(app, commune, make_user,
-                                                         second_server):
-    app.config["FILE_STORAGE"] = second_server.config["FILE_STORAGE"] = "database"
+def _previewed_here_confirmed_there(app, second_server, make_user, storage: str):
+    """A venue import previewed on `app` and confirmed on `second_server`, both logged in as
+    the same clerk, with `storage` as both servers' FILE_STORAGE; the confirmation's answer."""
+    app.config["FILE_STORAGE"] = second_server.config["FILE_STORAGE"] = storage
     user = make_user(Role.CLERK)
     first, second = app.test_client(), second_server.test_client()
     _login(first, user)
     _login(second, user)
     token = _preview(first)
-    response = second.post("/venues/import/confirm", data={"token": token},
-                           follow_redirects=True)
+    return second.post("/venues/import/confirm", data={"token": token}, follow_redirects=True)
+
+
+def test_a_preview_on_one_server_is_confirmed_on_another(app, commune, make_user,
+                                                         second_server):
+    response = _previewed_here_confirmed_there(app, second_server, make_user, "database")
     assert response.status_code == 200
     assert db.session.scalar(select(Venue.name)) == "Quán phở Hùng"
     assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 0  # used up
@@ -176,14 +181,7 @@ def test_a_preview_on_one_server_is_confirmed_on_another(app, commune, make_user
 def test_with_local_files_the_other_server_cannot_see_the_preview(app, commune, make_user,
                                                                   second_server):
     """Why a deployment of several servers needs the shared storage."""
-    app.config["FILE_STORAGE"] = second_server.config["FILE_STORAGE"] = "local"
-    user = make_user(Role.CLERK)
-    first, second = app.test_client(), second_server.test_client()
-    _login(first, user)
-    _login(second, user)
-    token = _preview(first)
-    response = second.post("/venues/import/confirm", data={"token": token},
-                           follow_redirects=True)
+    response = _previewed_here_confirmed_there(app, second_server, make_user, "local")
     assert "Bản xem trước đã hết hạn" in response.get_data(as_text=True)
     assert db.session.scalar(select(Venue.id)) is None
 
