@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
@@ -44,26 +45,32 @@ DEVICE_COOKIE = "registry_device"
 LUA = r"""
 local counter = 0
 local threads = {}
+local phones = {}
 function setup(thread)
   table.insert(threads, thread)
   thread:set("tid", #threads)
 end
 function init(args)
   tid = tonumber(tid)
+  -- The phones of this thread: "cookie token" per line, as each got them with its first page.
+  for line in io.lines("@PHONES@-" .. tid) do
+    local cookie, token = line:match("(%S+) (%S+)")
+    table.insert(phones, {cookie, token})
+  end
 end
 function request()
   counter = counter + 1
-  -- Each request is another phone: its own device cookie (as the phone got it with the page)
-  -- and its own 10-digit mobile number 09T NNNNNNN, so no declaration is merged into another.
+  -- Each request is another phone: its own device cookie and the CSRF token of its page (as
+  -- the phone got them), and its own 10-digit mobile number 09T NNNNNNN, so no declaration is
+  -- merged into another.
+  local device = phones[(counter - 1) % #phones + 1]
   local phone = string.format("09%d%07d", tid, counter)
-  local device = string.format("bench@RUN@%02d%024d", tid, counter)
-  local body = "@BODY@&phone=" .. phone
+  local body = "@BODY@&phone=" .. phone .. "&csrf_token=" .. device[2]
   return wrk.format("POST", "@PATH@", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "@COOKIE@; @DEVICE@=" .. device}, body)
+    ["Cookie"] = "@DEVICE@=" .. device[1]}, body)
 end
 """
-
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -115,20 +122,51 @@ def _count_rows(url: str, table: str = "checkins") -> int:
     return count
 
 
-def _session(base: str, path: str) -> tuple[str, str]:
-    """GET the form like a phone: the session cookie (without the device cookie, which each
-    request brings its own of) and the CSRF token of the form."""
+def _phone_tokens(url: str, cookies: list[str]) -> list[str]:
+    """The CSRF token each phone's first page gave it with its cookie: made by the server's own
+    function with the server's secret, as a GET of the page would (a GET per phone would cost
+    the benchmark more time than the run it prepares)."""
+    from bench.load_app import make_app
+    from registry.forms.device_csrf import token_for
+
+    with make_app(url).app_context():
+        return [token_for(cookie) for cookie in cookies]
+
+
+def _write_phones(url: str, prefix: str, run: str, per_thread: int, threads: int = 2) -> None:
+    """The phones of one run, one file per wrk thread: "cookie token" per line."""
+    for tid in range(1, threads + 1):
+        cookies = [f"bench{run}t{tid}x{i:030d}" for i in range(per_thread)]
+        with open(f"{prefix}-{tid}", "w") as fh:
+            fh.writelines(f"{c} {t}\n" for c, t in zip(cookies, _phone_tokens(url, cookies)))
+
+
+def _first_page_works(base: str, path: str) -> None:
+    """A real phone's first page, then its declaration: the token of the page goes with the
+    cookie it came with (what `_phone_tokens` makes for the others)."""
     jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar),
+                                         _NoRedirect())
     html = opener.open(base + path).read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar if c.name != DEVICE_COOKIE)
-    return cookie, token
+    try:
+        opener.open(base + path, (_declaration() + f"&phone=0900000001&csrf_token={token}")
+                    .encode())
+    except urllib.error.HTTPError as answer:
+        if answer.code == 302:
+            return
+    raise SystemExit("a phone's first page did not let it check in")
 
 
-def _declaration(csrf: str) -> str:
-    """The posted body of a complete declaration, without its phone (the Lua script adds it)."""
-    fields = {"csrf_token": csrf, "full_name": "Nguyễn Văn Tải", "birth_year": "1985",
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _declaration() -> str:
+    """The posted body of a complete declaration, without its phone and CSRF token (each phone
+    adds its own)."""
+    fields = {"full_name": "Nguyễn Văn Tải", "birth_year": "1985",
               "sex": "male", "nationality": "Việt Nam", "address": "Thôn Đông",
               **{f"q_{c}": "no" for c in QUESTION_CODES}}
     return urllib.parse.urlencode(fields)
@@ -199,19 +237,23 @@ def run_backend(name: str, url: str, duration: int, connections: int, workers: i
          "--access-logfile", str(access_log), "--access-logformat", "%(s)s %(m)s %(U)s",
          "bench.load_app:app"], cwd=ROOT, env=env)
     scripts = []
+    phones_dir = tempfile.mkdtemp(prefix="bench-phones-")
     try:
         _wait_for(base)
         path = f"/c/{token}"
-        cookie, csrf = _session(base, path)
+        _first_page_works(base, path)
         first_page = urllib.request.urlopen(base + path).read()
-        body = _declaration(csrf)
-        # One script per run and endpoint: the phones of one run are never those of another,
-        # or the warm-up's phones would be merged into (rightly) when they came again.
+        body = _declaration()
+        # One script and set of phones per run and endpoint: the phones of one run are never
+        # those of another, or the warm-up's phones would be merged into (rightly) when they
+        # came again. Enough phones for the fastest endpoint to never come back to one.
         for run, target in enumerate((path, "/bench/ceiling", path, "/bench/ceiling")):
+            phones = f"{phones_dir}/run{run}"
+            _write_phones(url, phones, f"run{run}", per_thread=(2 if run < 2 else duration)
+                          * 2500)
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
                 fh.write(LUA.replace("@BODY@", body).replace("@PATH@", target)
-                         .replace("@COOKIE@", cookie).replace("@DEVICE@", DEVICE_COOKIE)
-                         .replace("@RUN@", f"run{run}"))
+                         .replace("@DEVICE@", DEVICE_COOKIE).replace("@PHONES@", phones))
                 scripts.append(fh.name)
         warm_checkin, warm_ceiling, checkin_script, ceiling_script = scripts
         common = ["-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
@@ -230,8 +272,11 @@ def run_backend(name: str, url: str, duration: int, connections: int, workers: i
         # Counted after the other runs: check-ins still queued when wrk stopped are done by now.
         rows = _count_rows(url) - rows_before
         ok = load["requests"] - load["errors"]
-        served_ok = sum(1 for line in access_log.read_text().splitlines()[logged_before:]
-                        if line.startswith(f"302 POST {path}"))
+        logged = access_log.read_text().splitlines()[logged_before:]
+        served_ok = sum(1 for line in logged if line.startswith(f"302 POST {path}"))
+        # A POST answered otherwise (a refused CSRF token: 200 with the form again, or 400)
+        # would be fast and count as served: there must be none.
+        not_written = sum(1 for line in logged if " POST " in line and line[:3] != "302")
         print(f"--- {name}: gunicorn gthread {workers} workers x {threads} threads, "
               f"{connections} connections, {duration} s per endpoint")
         print(_line("check-in POST", load))
@@ -244,13 +289,14 @@ def run_backend(name: str, url: str, duration: int, connections: int, workers: i
               f"the page is {len(first_page):,} bytes (aim: ~10 kB or less)")
         print(f"rows written {rows}; successful answers (302) sent by the server {served_ok}: "
               f"{'equal' if rows == served_ok else 'DIFFERENT'}; received by wrk before its "
-              f"time was up {ok}")
-        if rows != served_ok or load["errors"] or ceiling["errors"]:
+              f"time was up {ok}; POSTs answered otherwise {not_written}")
+        if rows != served_ok or load["errors"] or ceiling["errors"] or not_written:
             raise SystemExit(f"{name}: rows written ({rows}) differ from the successful "
                              f"answers ({served_ok}), or an endpoint answered with an error")
     finally:
         for script in scripts:
             os.unlink(script)
+        shutil.rmtree(phones_dir, ignore_errors=True)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
@@ -265,20 +311,21 @@ def cpu_per_request(url: str, redis_url: str, requests: int = 300) -> None:
     os.environ["REDIS_URL"] = redis_url  # the rate limits count in Redis, as under gunicorn
     app = make_app(url)
     path = f"/c/{token}"
-    # As wrk does: one session cookie (the CSRF token's) sent with every request, whatever the
-    # answers set; each check-in brings its own device cookie.
-    phone = app.test_client()
-    html = phone.get(path).get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    session_cookie = phone.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    # As wrk does: each check-in is another phone, with its own device cookie and the CSRF
+    # token its first page gave it (made before the clock starts, as on the phone).
     client = app.test_client(use_cookies=False)
-    body = _declaration(csrf)
+    body = _declaration()
+    rounds, per_round = 6, max(requests // 6, 10)
+    phones = {prefix: [f"benchphone{prefix}{i:030d}" for i in range(20 + rounds * per_round)]
+              for prefix in (1, 2)}
+    tokens = {prefix: _phone_tokens(url, cookies) for prefix, cookies in phones.items()}
 
     def post(target, i, phone_prefix):
-        cookie = (f"{app.config['SESSION_COOKIE_NAME']}={session_cookie}; "
-                  f"{DEVICE_COOKIE}=benchphone{phone_prefix}{i:030d}")
-        response = client.post(target, data=f"{body}&phone=09{phone_prefix}{i:07d}", headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        cookie = f"{DEVICE_COOKIE}={phones[phone_prefix][i]}"
+        response = client.post(target, data=f"{body}&phone=09{phone_prefix}{i:07d}"
+                               f"&csrf_token={tokens[phone_prefix][i]}", headers={
+                                   "Content-Type": "application/x-www-form-urlencoded",
+                                   "Cookie": cookie})
         assert response.status_code == 302, response.status_code
 
     def first_page(_i):
@@ -296,7 +343,6 @@ def cpu_per_request(url: str, redis_url: str, requests: int = 300) -> None:
             fn(i)
     # Interleaved rounds, the best round of each endpoint: the machine's other load comes and
     # goes, and slows a round down, never speeds it up.
-    rounds, per_round = 6, max(requests // 6, 10)
     best = dict.fromkeys(endpoints, float("inf"))
     for r in range(rounds):
         for name, fn in endpoints.items():

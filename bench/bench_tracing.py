@@ -3,8 +3,9 @@
     python -m bench.bench_tracing [--rows 1000000] [--backend sqlite|postgresql|both]
 
 PostgreSQL uses a database beside $REGISTRY_BENCH_POSTGRES, else $REGISTRY_TEST_POSTGRES (named
-after it, built once: bench/cache.py), and a scratch copy of it for the purge. Prints the medians of the searches, the purge time, and a baseline measured in
-the same run (one indexed primary-key fetch, and a full count of the table).
+after it, built once: bench/cache.py), and a scratch copy of it for the purge. Prints the
+medians of the searches, the purge time, and a baseline measured in the same run (one
+indexed primary-key fetch, and a full count of the table).
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import argparse
 import os
 import random
 import statistics
-import tempfile
 import time
 from datetime import timedelta
 

@@ -2,8 +2,9 @@
 
 - `/bench/bare`: a Flask view that does nothing (the app's floor: WSGI, routing, headers).
 - `/bench/ceiling`: the ceiling of a durable check-in in this stack: one parse of the same form
-  body and one committed INSERT into a plain table (`bench_ceiling`) of the same database,
-  through the same app, hooks and one-commit-per-request as a check-in.
+  body, its CSRF token checked as the check-in page checks it (bound to the phone's cookie),
+  and one committed INSERT into a plain table (`bench_ceiling`) of the same database, through
+  the same app, hooks and one-commit-per-request as a check-in.
 
 The database URL comes from BENCH_DATABASE_URL. CSRF stays on, as in production; the rate
 limits stay on too (their cost is part of a check-in) but with budgets no benchmark reaches,
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import os
 
-from flask import redirect, request
+from flask import abort, redirect, request
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert
+from wtforms.validators import ValidationError
 
 from registry import create_app
-from registry.extensions import db
+from registry.extensions import csrf, db
+from registry.forms.device_csrf import validate_token
 from registry.timeutil import utcnow
 
 CEILING = Table(
@@ -48,10 +51,16 @@ def make_app(url: str):
         return "ok"
 
     @app.post("/bench/ceiling")
+    @csrf.exempt
     def ceiling():
-        """The ceiling: parse the posted form, insert one row; the request's end commits it,
-        as it commits a check-in; answered with a redirect, as a check-in is."""
+        """The ceiling: parse the posted form, check its CSRF token as the check-in page does
+        (bound to the phone's cookie), insert one row; the request's end commits it, as it
+        commits a check-in; answered with a redirect, as a check-in is."""
         form = request.form
+        try:
+            validate_token(form.get("csrf_token"))
+        except ValidationError:
+            abort(400)
         db.session.execute(insert(CEILING).values(
             full_name=form.get("full_name"), phone=form.get("phone"), created_at=utcnow()))
         return redirect("/bench/bare")

@@ -1,6 +1,6 @@
 """Command-line tools: `flask user …`, `flask commune …`, `flask seed-demo`, `flask purge`,
-`flask close-visits`, `flask close-days`, `flask backup` / `flask restore`, `flask translate …`. Each command is
-one unit of work: it commits once when it succeeds."""
+`flask close-visits`, `flask close-days`, `flask backup` / `flask restore`, `flask translate …`.
+Each command is one unit of work: it commits once when it succeeds."""
 from __future__ import annotations
 
 import getpass

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import after_this_request, current_app, request
+from flask import after_this_request, current_app
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisSentinelStorage, RedisStorage

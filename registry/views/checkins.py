@@ -18,13 +18,12 @@ from registry import signals
 from registry.demo.checkins import seed_self_scans
 from flask_limiter.util import get_remote_address
 
-from flask_wtf.csrf import generate_csrf
-
 from registry.caching import SnapshotCache
 from registry.extensions import csrf, db
 from registry.formatting import phone_national
 from registry.ratelimits import Budget, budgets
 from registry.forms import ActionForm
+from registry.forms.device_csrf import DEVICE_COOKIE, PUBLIC_FORM_META, token_for
 from registry.forms.checkins import answer_all_no, companion_form
 from registry.forms.declarations import declaration_form
 from registry.forms.validators import entry_warnings
@@ -47,7 +46,6 @@ bp = Blueprint("checkins", __name__)
 # closed the browser mid-form) re-shows the form with what was typed, instead of an error page.
 csrf.exempt(bp)
 
-DEVICE_COOKIE = "registry_device"
 DEVICE_COOKIE_DAYS = 365
 
 
@@ -149,7 +147,7 @@ def page(token: str):
     cookie, dev_hash = _current_device()
     # A phone gets its cookie with the first page, before it posts anything: a double tap of
     # the first declaration then carries one cookie twice, and merges (record_visit).
-    cookie = cookie or secrets.token_urlsafe(32)
+    cookie = g.device_cookie = cookie or secrets.token_urlsafe(32)
     questions = questions_asked(commune.id)
     locale = str(get_locale())
     posted = request.method == "POST"
@@ -165,7 +163,8 @@ def page(token: str):
         visit = open_phone_visit(point, dev_hash)
         if visit is not None:
             return render_template("checkins/done.html", point=point, venue=venue,
-                                   commune=commune, visit=visit, action_form=ActionForm(),
+                                   commune=commune, visit=visit,
+                                   action_form=ActionForm(meta=PUBLIC_FORM_META),
                                    companions=companions_of(visit))
         left = _left_visit(point, dev_hash) if request.args.get("left") == "1" else None
         if left is not None:
@@ -175,8 +174,8 @@ def page(token: str):
             return render_template("checkins/quick.html", point=point, venue=venue,
                                    commune=commune, previous=previous,
                                    household=len(phone_household(commune.id, dev_hash)) > 1,
-                                   action_form=ActionForm())
-    form = declaration_form(questions, locale=locale)
+                                   action_form=ActionForm(meta=PUBLIC_FORM_META))
+    form = declaration_form(questions, locale=locale, meta=PUBLIC_FORM_META)
     if not posted:
         if previous is not None and request.args.get("new") != "1":
             _prefill(form, previous)
@@ -252,13 +251,15 @@ def _kept_first_page(token: str):
     if html is None:
         return None
     g.no_store = True  # as `_load` says for every page of a point
-    return _with_device_cookie(_with_csrf_token(html), secrets.token_urlsafe(32))
+    cookie = g.device_cookie = secrets.token_urlsafe(32)
+    return _with_device_cookie(_with_csrf_token(html), cookie)
 
 
 def _with_csrf_token(html: str):
-    """The kept page with this visitor's own CSRF token in its form."""
+    """The kept page with this visitor's own CSRF token in its form (the token goes with the
+    device cookie the answer carries, forms/device_csrf.py)."""
     if _TOKEN_SLOT in html:
-        html = html.replace(_TOKEN_SLOT, generate_csrf())
+        html = html.replace(_TOKEN_SLOT, token_for(g.device_cookie))
     return make_response(html)
 
 
@@ -271,7 +272,7 @@ def _first_page(token: str, point, venue, commune, questions, locale: str,
         return None
 
     def render():
-        form = declaration_form(questions, locale=locale)
+        form = declaration_form(questions, locale=locale, meta=PUBLIC_FORM_META)
         form.province.data = commune.province_name
         form.ward.data = commune.name
         html = render_template("checkins/form.html", point=point, venue=venue,
@@ -371,7 +372,7 @@ def again(token: str):
         return refusal
     cookie, dev_hash = _current_device()
     previous = previous_checkin(commune.id, dev_hash)
-    form = ActionForm()
+    form = ActionForm(meta=PUBLIC_FORM_META)
     answers = (repeat_answers(previous, questions_asked(commune.id))
                if previous is not None else None)
     if not form.validate_on_submit() or answers is None:
@@ -396,7 +397,7 @@ def checkout(token: str):
         return refusal
     _cookie, dev_hash = _current_device()
     visit = open_phone_visit(point, dev_hash)
-    form = ActionForm()
+    form = ActionForm(meta=PUBLIC_FORM_META)
     if not form.validate_on_submit():
         flash(_("The page was open too long. Please press the button again."), "warning")
         return redirect(url_for("checkins.page", token=token))
