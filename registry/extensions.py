@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from babel import Locale
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -66,19 +66,32 @@ def _locale(code: str) -> Locale:
     return _LOCALES[code]
 
 
+def _may_be_signed_in(app, req, sess) -> bool:
+    """Whether the request carries a sign-in (a session of a user, a remember-me cookie) or has
+    loaded its user already. Asking Flask-Login for the user of a request that carries none (a
+    phone at a poster: most requests) still runs its loaders and makes an anonymous user."""
+    remember = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_login_user" in g or "_user_id" in sess or remember in req.cookies
+
+
 def select_locale() -> Locale:
     """The user's chosen language, else a ?lang= choice kept in the session, else Vietnamese."""
-    languages = current_app.config["LANGUAGES"]
+    # Every page asks this once: each proxy (current_app, request, session) is looked up once.
+    app = current_app._get_current_object()
+    languages = app.config["LANGUAGES"]
     if not has_request_context():
-        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
-    chosen = request.args.get("lang")
+        return _locale(app.config["BABEL_DEFAULT_LOCALE"])
+    req, sess = request._get_current_object(), session._get_current_object()
+    chosen = req.args.get("lang")
     if chosen in languages:
-        session["lang"] = chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return _locale(current_user.locale)
-    if session.get("lang") in languages:
-        return _locale(session["lang"])
-    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+        sess["lang"] = chosen
+    if _may_be_signed_in(app, req, sess):
+        user = current_user._get_current_object()
+        if user and user.is_authenticated and user.locale in languages:
+            return _locale(user.locale)
+    if sess.get("lang") in languages:
+        return _locale(sess["lang"])
+    return _locale(app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """The public check-in pages' CSRF tokens go with the phone's device cookie, not a session: a
 phone's first page gives it no session at all, a token works only with the cookie it came with
-and only for a while (WTF_CSRF_TIME_LIMIT, else TOKEN_HOURS), and a refused token re-shows the form as typed."""
+and only for a while (WTF_CSRF_TIME_LIMIT, else TOKEN_HOURS), and a refused token re-shows the
+form as typed."""
 from __future__ import annotations
 
 import re

@@ -14,19 +14,21 @@ class CompanionAnswersForm(BaseForm):
 
     class Meta:
         csrf = False  # part of the page's form, whose token is checked once
+        copy_bound_fields = True  # made on every phone's check-in (forms/__init__.py)
 
     questions: list = []
 
     def question_fields(self):
-        """(question, answer field, details field) in order, for templates."""
+        """(question, answer field, details field or None) in order, for templates."""
         for q in self.questions:
-            yield q, self[f"q_{q.code}"], self[f"q_{q.code}_details"]
+            yield q, self[f"q_{q.code}"], self._fields.get(f"q_{q.code}_details")
 
     def answers(self) -> dict:
         """The answers as a declaration stores them."""
         given = {}
         for q, answer, details in self.question_fields():
-            given[q.code] = ({"yes": True, "no": False}.get(answer.data), details.data)
+            given[q.code] = ({"yes": True, "no": False}.get(answer.data),
+                             details.data if details is not None else None)
         return answers_from(self.questions, given)
 
 

@@ -20,6 +20,9 @@ YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 class DeclarationForm(BaseForm):
     """Who the visitor is; the health questions are added per commune by `declaration_form`."""
 
+    class Meta:
+        copy_bound_fields = True  # made on every phone's check-in (forms/__init__.py)
+
     full_name = StringField(_l("Full name"), validators=[
         DataRequired(message=_l("Enter the full name.")),
         Length(max=120, message=_l("At most 120 characters."))],
@@ -52,9 +55,10 @@ class DeclarationForm(BaseForm):
     questions: list = []
 
     def question_fields(self):
-        """(question, answer field, details field) in order, for templates."""
+        """(question, answer field, details field or None) in order, for templates: only a
+        question that asks for details has a details box."""
         for q in self.questions:
-            yield q, self[f"q_{q.code}"], self[f"q_{q.code}_details"]
+            yield q, self[f"q_{q.code}"], self._fields.get(f"q_{q.code}_details")
 
     def to_declaration(self) -> Declaration:
         """The cleaned declaration from valid form data."""
@@ -79,11 +83,12 @@ _MAX_FORM_CLASSES = 256
 
 def _question_key(q, locale: str) -> tuple:
     label = q.text_en if locale == "en" and q.text_en else q.text
-    return q.code, label
+    return q.code, label, bool(q.asks_details)
 
 
 def declaration_form(questions, *, base=DeclarationForm, locale: str = "vi", **kwargs):
-    """An instance of `base` with a yes/no field (and a details box) per health question."""
+    """An instance of `base` with a yes/no field per health question, and a details box for
+    each that asks for details."""
     questions = list(questions)
     key = (base, locale, tuple(_question_key(q, locale) for q in questions))
     bound = _FORM_CLASSES.get(key)
@@ -92,10 +97,12 @@ def declaration_form(questions, *, base=DeclarationForm, locale: str = "vi", **k
             """The declaration with these questions (a class of its own: fields are per
             class)."""
 
-        for code, label in key[2]:
+        for code, label, asks_details in key[2]:
             setattr(BoundDeclarationForm, f"q_{code}", RadioField(
                 label, choices=YES_NO,
                 validators=[InputRequired(message=_l("Answer yes or no."))]))
+            if not asks_details:
+                continue  # nothing to write in: no box, and nothing posted for it is kept
             setattr(BoundDeclarationForm, f"q_{code}_details", StringField(
                 _l("If yes, give details"), validators=[
                     Optional(), Length(max=255, message=_l("At most 255 characters."))]))

@@ -86,11 +86,29 @@ class DeviceBoundCSRF(CSRF):
         return super().setup_form(form)
 
     def generate_csrf_token(self, csrf_token_field):
-        cookie = answered_cookie()
-        return token_for(cookie) if cookie else ""
+        return _TokenWhenShown()
 
     def validate_csrf_token(self, form, field):
         validate_token(field.data)
+
+
+class _TokenWhenShown:
+    """The token of a form's page, signed only if the page is shown: a valid check-in is
+    answered with a redirect, and signing a token for it was wasted."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self):
+        self._token = None
+
+    def __str__(self) -> str:
+        if self._token is None:
+            cookie = answered_cookie()
+            self._token = token_for(cookie) if cookie else ""
+        return self._token
+
+    def __html__(self) -> str:
+        return str(self)  # letters, digits, "-", "_" and "." only: nothing to escape
 
 
 def validate_token(token: str | None) -> None:

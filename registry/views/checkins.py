@@ -279,7 +279,7 @@ def _first_page(token: str, point, venue, commune, questions, locale: str,
                                commune=commune, form=form, previous=None, household=[],
                                expired=False)
         csrf_field = getattr(form, "csrf_token", None)
-        token = csrf_field.current_token if csrf_field is not None else None
+        token = str(csrf_field.current_token) if csrf_field is not None else None
         return html.replace(token, _TOKEN_SLOT) if token else html
 
     return _with_csrf_token(FIRST_PAGES.get(db.session, (token, locale), render))
@@ -360,7 +360,8 @@ def _prefill(form, previous) -> None:
         old = (previous.answers or {}).get(q.code) or {}
         if old.get("answer") is not None:
             answer.data = "yes" if old["answer"] else "no"
-            details.data = old.get("details")
+            if details is not None:
+                details.data = old.get("details")
 
 
 @bp.post("/c/<token>/again")
