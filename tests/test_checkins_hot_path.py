@@ -74,7 +74,8 @@ def test_a_kept_first_page_does_not_resolve_the_point_again(app, make_venue, mon
     assert app.test_client().get(f"/c/{token}").status_code == 200  # now kept
     resolved = []
     real = views.resolve_token
-    monkeypatch.setattr(views, "resolve_token", lambda t: resolved.append(t) or real(t))
+    monkeypatch.setattr(views, "resolve_token",
+                        lambda t, **options: resolved.append(t) or real(t, **options))
     page = app.test_client().get(f"/c/{token}")
     assert page.status_code == 200 and "Chợ Nưa" in page.get_data(as_text=True)
     assert resolved == [] and views.DEVICE_COOKIE in page.headers.get("Set-Cookie", "")
@@ -187,3 +188,30 @@ def test_the_point_lock_on_sqlite_empties_no_snapshot(app, make_venue):
     with statements() as sent:
         app.test_client().get(f"/c/{token}")
     assert sent == []
+
+
+def test_a_posted_declaration_records_from_the_kept_point_and_renders_attached(
+        app, make_venue, commune, monkeypatch):
+    """A valid declaration is recorded from the process's kept copies of the point, venue and
+    commune (never merged into the session); a form shown again, with errors or the "no to
+    all" answers, gets them attached (its template may read any relation)."""
+    from registry.services.posters import ResolvedToken
+
+    venue = make_venue(name="Chợ Nưa")
+    token = venue.points[0].token
+    phone = _phone(app, token)  # the point is kept now
+    expected = (venue.points[0].id, venue.id, commune.id)
+    attached = []
+    real = ResolvedToken.attached
+    monkeypatch.setattr(ResolvedToken, "attached",
+                        lambda self: attached.append(self.point.id) or real(self))
+    assert phone.post(f"/c/{token}", data=declaration()).status_code == 302
+    assert attached == []
+    [row] = db.session.query(Checkin).all()
+    assert (row.point_id, row.venue_id, row.commune_id) == expected
+    invalid = phone.post(f"/c/{token}", data=declaration(full_name=""))
+    assert invalid.status_code == 200 and "Chợ Nưa" in invalid.get_data(as_text=True)
+    assert attached == [expected[0]]
+    shortcut = phone.post(f"/c/{token}", data={**declaration(), "all_no": "self"})
+    assert shortcut.status_code == 200 and "Chợ Nưa" in shortcut.get_data(as_text=True)
+    assert attached == [expected[0]] * 2 and db.session.query(Checkin).count() == 1

@@ -17,7 +17,9 @@ the INSERT and the commit: every other phone at the same point waited for all of
 """
 from __future__ import annotations
 
+import functools
 import zlib
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import bindparam, cast, exists, func, or_, select, update
@@ -142,9 +144,13 @@ def lock_phone_at_point(point_id: int, device_hash: str) -> None:
 
 
 def insert_self_scan_unless_duplicate(values: dict, *, minutes: int,
-                                      name_key: str) -> Checkin | None:
-    """The new self-scan (stamped `values["checked_in_at"]`), written, or None when the same
-    phone checked in here as the same person within `minutes` (nothing written then)."""
+                                      name_key: str) -> Callable[[], Checkin] | None:
+    """Write the new self-scan (stamped `values["checked_in_at"]`) unless the same phone
+    checked in here as the same person within `minutes` (None then, nothing written).
+
+    Returns what makes the written row's object in the session, to be called only if it is
+    needed: a phone's check-in is answered with a redirect, and making the object for it was a
+    twentieth of its cost."""
     db.session.flush()
     row = _row(values)
     params = {f"v_{key}": value for key, value in row.items()}
@@ -153,4 +159,4 @@ def insert_self_scan_unless_duplicate(values: dict, *, minutes: int,
                   id_number=values.get("id_number") or None)
     statement = _INSERT_UNLESS[db.session.get_bind().dialect.name]
     checkin_id = db.session.execute(statement, params).scalar()
-    return _persistent(row, checkin_id) if checkin_id is not None else None
+    return functools.partial(_persistent, row, checkin_id) if checkin_id is not None else None

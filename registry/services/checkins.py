@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, func, insert, or_, select
@@ -30,13 +30,22 @@ DECLARATION_FIELDS = ("full_name", "id_number", "birth_year", "sex", "nationalit
                       "ward", "address", "phone", "email", "answers")
 
 
-@dataclass
 class RecordedVisit:
     """The outcome of `record_visit`: the check-in, and whether it was merged into a recent one
-    of the same person (a double tap, a second scan at the door) instead of counted again."""
+    of the same person (a double tap, a second scan at the door) instead of counted again.
 
-    checkin: Checkin
-    merged: bool
+    The check-in may be given as what makes it (`make`, called on first use): a row written by
+    plain SQL gets its object in the session only if someone asks for it."""
+
+    def __init__(self, checkin: Checkin | None = None, merged: bool = False, *,
+                 make: Callable[[], Checkin] | None = None):
+        self._checkin, self._make, self.merged = checkin, make, merged
+
+    @property
+    def checkin(self) -> Checkin:
+        if self._checkin is None:
+            self._checkin = self._make()
+        return self._checkin
 
 
 def _write_declaration(checkin: Checkin, declaration: Declaration) -> None:
@@ -168,7 +177,7 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
         written = insert_self_scan_unless_duplicate(values, minutes=merge_minutes,
                                                     name_key=values["search_name"])
         if written is not None:
-            return RecordedVisit(written, merged=False)
+            return RecordedVisit(make=written)
     elif merge_minutes > 0:
         serialise_at_point(point)
     # Only a visit of the same source is merged into: a card scan must not overwrite the answers

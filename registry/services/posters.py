@@ -50,6 +50,15 @@ class ResolvedToken:
     retired: RetiredPointToken | None = None
     commune: Commune | None = None  # the code's commune, when known (for its hotline)
 
+    def attached(self) -> "ResolvedToken":
+        """The same point and commune in the request's session: the kept copies join it
+        without a query (objects already in it stay as they are)."""
+        if self.point is None:
+            return self
+        return ResolvedToken(self.state, point=db.session.merge(self.point, load=False),
+                             retired=self.retired,
+                             commune=db.session.merge(self.commune, load=False))
+
 
 def checkin_url(point: CheckinPoint) -> str:
     """The absolute URL printed in the point's QR: the public base URL + /c/<token>."""
@@ -89,8 +98,12 @@ def _load_point(token: str, found: list):
     return point_copy, detached_copy(commune)
 
 
-def resolve_token(token: str) -> ResolvedToken:
-    """Find the point behind a scanned token, or say why there is none."""
+def resolve_token(token: str, *, attach: bool = True) -> ResolvedToken:
+    """Find the point behind a scanned token, or say why there is none.
+
+    With `attach=False` a found point and commune may be the process's kept copies, outside
+    the request's session: their columns (and the point's venue) can be read, nothing else;
+    `attached` puts them into the session when more is needed (a page to render)."""
     if not token or not TOKEN_PATTERN.match(token):
         return ResolvedToken(TokenState.MALFORMED)
     found: list = []
@@ -99,9 +112,9 @@ def resolve_token(token: str) -> ResolvedToken:
     if found:
         return ResolvedToken(TokenState.OK, point=found[0][0], commune=found[0][1])
     if kept is not None:
-        # The kept copies join this request's session without a query.
-        return ResolvedToken(TokenState.OK, point=db.session.merge(kept[0], load=False),
-                             commune=db.session.merge(kept[1], load=False))
+        if not attach:
+            return ResolvedToken(TokenState.OK, point=kept[0], commune=kept[1])
+        return ResolvedToken(TokenState.OK, point=kept[0], commune=kept[1]).attached()
     retired = db.session.scalars(
         select(RetiredPointToken).where(RetiredPointToken.token == token)).first()
     if retired is not None:

@@ -37,7 +37,7 @@ from registry.services.checkins import (OPEN_VISIT_HOURS, companions_of, daily_c
                                         todays_checkins)
 from registry.services.checkout import check_out_with_household
 from registry.services.declarations import questions_asked
-from registry.services.posters import TokenState, resolve_token
+from registry.services.posters import ResolvedToken, TokenState, resolve_token
 from registry.text import fold
 from registry.timeutil import local_today, utcnow
 
@@ -103,10 +103,13 @@ def _unavailable(resolved, state: str, status: int):
                            venue=venue, retired=resolved.retired if resolved else None), status
 
 
-def _load(token: str):
-    """(point, venue, commune, None) for a usable token, else (…, the page to answer with)."""
+def _load(token: str, *, attach: bool = True):
+    """(point, venue, commune, None) for a usable token, else (…, the page to answer with).
+
+    `attach=False` (a posted declaration): the point, venue and commune may be the process's
+    kept copies, enough to record a visit; `_attached` before rendering a page with them."""
     g.no_store = True  # pages show personal data of the phone's owner: never cache them
-    resolved = resolve_token(token)
+    resolved = resolve_token(token, attach=attach)
     if resolved.state in (TokenState.MALFORMED, TokenState.UNKNOWN):
         return None, None, None, _unavailable(None, "unknown", 404)
     if resolved.state == TokenState.WITHDRAWN:
@@ -114,8 +117,15 @@ def _load(token: str):
     point = resolved.point
     venue = point.venue
     if venue.is_suspended or not point.is_active:
-        return None, None, None, _unavailable(resolved, "suspended", 200)
+        return None, None, None, _unavailable(resolved.attached(), "suspended", 200)
     return point, venue, resolved.commune, None
+
+
+def _attached(point, commune):
+    """The point, its venue and its commune in the request's session, to render a page with
+    (merging the kept copies costs a tenth of a check-in: only when a page is shown)."""
+    resolved = ResolvedToken(TokenState.OK, point=point, commune=commune).attached()
+    return resolved.point, resolved.point.venue, resolved.commune
 
 
 def _current_device() -> tuple[str | None, str | None]:
@@ -141,7 +151,8 @@ def page(token: str):
         kept = _kept_first_page(token)
         if kept is not None:
             return kept
-    point, venue, commune, refusal = _load(token)
+    posted = request.method == "POST"
+    point, venue, commune, refusal = _load(token, attach=not posted)
     if refusal:
         return refusal
     cookie, dev_hash = _current_device()
@@ -150,7 +161,6 @@ def page(token: str):
     cookie = g.device_cookie = cookie or secrets.token_urlsafe(32)
     questions = questions_asked(commune.id)
     locale = str(get_locale())
-    posted = request.method == "POST"
     if not posted:
         first = _first_page(token, point, venue, commune, questions, locale, dev_hash)
         if first is not None:
@@ -189,6 +199,7 @@ def page(token: str):
     if shortcut:
         # "No to all questions": the page comes back with every answer "no", nothing saved.
         _answer_all_no(request.form["all_no"], form, household)
+        point, venue, commune = _attached(point, commune)
         return _with_device_cookie(make_response(render_template(
             "checkins/form.html", point=point, venue=venue, commune=commune, form=form,
             previous=previous_checkin(commune.id, dev_hash), household=household,
@@ -196,7 +207,7 @@ def page(token: str):
     if form.validate_on_submit() and _companions_valid(form, household or []):
         recorded = self_scan(point, form.to_declaration(), device_hash(cookie),
                              commune.checkin_merge_minutes)
-        count = _record_companions(point, commune, recorded.checkin, household or [],
+        count = _record_companions(point, commune, recorded, household or [],
                                    device_hash(cookie))
         if recorded.merged:
             message = _("You were already checked in here; your details have been updated.")
@@ -216,6 +227,8 @@ def page(token: str):
             household = _household_forms(commune, dev_hash, questions, locale,
                                          form.full_name.data)
     expired = posted and _csrf_failed(form)
+    if posted:
+        point, venue, commune = _attached(point, commune)
     return _with_device_cookie(make_response(render_template(
         "checkins/form.html", point=point, venue=venue, commune=commune, form=form,
         previous=previous, household=household, expired=expired)), cookie)
@@ -328,16 +341,16 @@ def _companions_valid(form, household) -> bool:
     return ok
 
 
-def _record_companions(point, commune, main: Checkin, household, dev_hash) -> int:
+def _record_companions(point, commune, main, household, dev_hash) -> int:
     """Each ticked household member's own visit, with their own declaration, linked to the
-    declarant's."""
+    declarant's (`main`, the RecordedVisit of the declarant)."""
     count = 0
     for person, member_form, ticked in household:
         if not ticked:
             continue
         declaration = declaration_from_checkin(person)
         declaration.answers = member_form.answers()
-        record_companion_visit(point, CheckinSource.SELF_SCAN, declaration, main,
+        record_companion_visit(point, CheckinSource.SELF_SCAN, declaration, main.checkin,
                                merge_minutes=commune.checkin_merge_minutes,
                                device_hash=dev_hash)
         count += 1
