@@ -143,10 +143,17 @@ def _windows(given: tuple[Budget, ...]) -> list[_Window]:
         counted = budget.counts_after is None or bool(budget.counts_before
                                                       and budget.counts_before())
         identifiers = (prefix, key, budget.scope) if prefix else (key, budget.scope)
-        for item in parse_many(budget.limit()):
+        for item in _parsed(budget.limit()):
             windows.append(_Window(budget, item, identifiers, counted))
     # As Flask-Limiter: by the window's length (a stable sort keeps the given order).
     return sorted(windows, key=lambda w: w.item)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(limit: str) -> tuple[RateLimitItem, ...]:
+    """The windows of a limit string ("60 per minute;1000 per day"), parsed once: the limits
+    are settings, and parsing them again cost every public request a regular expression."""
+    return tuple(parse_many(limit))
 
 
 def _run(windows: list[_Window]) -> int | None:

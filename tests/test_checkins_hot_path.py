@@ -215,3 +215,28 @@ def test_a_posted_declaration_records_from_the_kept_point_and_renders_attached(
     shortcut = phone.post(f"/c/{token}", data={**declaration(), "all_no": "self"})
     assert shortcut.status_code == 200 and "Chợ Nưa" in shortcut.get_data(as_text=True)
     assert attached == [expected[0]] * 2 and db.session.query(Checkin).count() == 1
+
+
+def test_the_outcome_travels_in_the_redirect_and_tells_only_the_phones_own_visit(
+        app, make_venue):
+    """A check-in is answered with a redirect that carries its outcome (no flashed message,
+    no session cookie written); the page shows it only beside the phone's own open visit."""
+    token = make_venue().points[0].token
+    phone = _phone(app, token)
+    response = phone.post(f"/c/{token}", data=declaration())
+    assert response.status_code == 302 and response.headers["Location"].endswith("done=new")
+    assert app.config["SESSION_COOKIE_NAME"] not in response.headers.get("Set-Cookie", "")
+    done = phone.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Đã khai báo thành công" in done and "Nguyễn Văn An" in done
+    again = phone.post(f"/c/{token}", data=declaration(address="Thôn Tây"))
+    assert again.headers["Location"].endswith("done=merged")
+    assert "đã được cập nhật" in phone.get(again.headers["Location"]).get_data(as_text=True)
+    # A link with an outcome, opened by a phone with no visit here: the form, no outcome.
+    stranger = _phone(app, token)
+    for forged in ("merged", "new", "3", "<b>x</b>", "100"):
+        page = stranger.get(f"/c/{token}?done={forged}").get_data(as_text=True)
+        assert "Đã khai báo thành công" not in page and "đã được cập nhật" not in page
+        assert "<b>x</b>" not in page
+    # The phone's own page with an outcome it did not get says only what is asked of it.
+    odd = phone.get(f"/c/{token}?done=<b>x</b>").get_data(as_text=True)
+    assert "<b>x</b>" not in odd and "Đã khai báo thành công" not in odd

@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
@@ -89,7 +89,18 @@ class Checkin(db.Model):
         # names) are never read.
         Index("ix_checkins_commune_search_name", "commune_id", "search_name"),
         Index("ix_checkins_commune_phone", "commune_id", "phone"),
-        Index("ix_checkins_commune_id_number", "commune_id", "id_number"),
+        # Only the rows that have the value are in these three: most check-ins (a phone's) have
+        # none of them, and every index is written on every check-in. Their lookups are all
+        # `=` or IN, which the partial indexes serve on both databases.
+        Index("ix_checkins_commune_id_number", "commune_id", "id_number",
+              sqlite_where=text("id_number IS NOT NULL"),
+              postgresql_where=text("id_number IS NOT NULL")),
+        Index("ix_checkins_resident_id", "resident_id",
+              sqlite_where=text("resident_id IS NOT NULL"),
+              postgresql_where=text("resident_id IS NOT NULL")),
+        Index("ix_checkins_companion_of_id", "companion_of_id",
+              sqlite_where=text("companion_of_id IS NOT NULL"),
+              postgresql_where=text("companion_of_id IS NOT NULL")),
         # A phone's visits: its duplicate lookup (this phone, this point, the last minutes) on
         # every self-scan, and its last declaration and household (the phone alone).
         Index("ix_checkins_device_point_time", "device_hash", "point_id", "checked_in_at"),
@@ -142,7 +153,7 @@ class Checkin(db.Model):
     # How many later check-ins of the same person at the same point were merged into this one.
     merge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # --- residents: a card scan names the resident and the card scanned (nullable)
-    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     card_id: Mapped[int | None] = mapped_column(ForeignKey("resident_cards.id"))
     # --- how the visit ended: by hand, or closed at the venue's closing time (null: still open,
     # or an exit time typed from paper)
@@ -154,7 +165,7 @@ class Checkin(db.Model):
     # --- a household member who came along (a child scanned in with a parent's card, a
     # grandmother declared from her son's phone): the visit of the person they came with.
     companion_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("checkins.id", ondelete="SET NULL"), index=True)
+        ForeignKey("checkins.id", ondelete="SET NULL"))
     companion_of = relationship("Checkin", remote_side=[id], foreign_keys=[companion_of_id])
 
     @property

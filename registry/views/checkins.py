@@ -173,7 +173,7 @@ def page(token: str):
         visit = open_phone_visit(point, dev_hash)
         if visit is not None:
             return render_template("checkins/done.html", point=point, venue=venue,
-                                   commune=commune, visit=visit,
+                                   commune=commune, visit=visit, notices=_outcome_notice(),
                                    action_form=ActionForm(meta=PUBLIC_FORM_META),
                                    companions=companions_of(visit))
         left = _left_visit(point, dev_hash) if request.args.get("left") == "1" else None
@@ -209,18 +209,12 @@ def page(token: str):
                              commune.checkin_merge_minutes)
         count = _record_companions(point, commune, recorded, household or [],
                                    device_hash(cookie))
-        if recorded.merged:
-            message = _("You were already checked in here; your details have been updated.")
-        elif count:
-            message = _("Checked in, with %(count)s household members. Show this screen to the "
-                        "staff if asked.", count=count)
-        else:
-            message = _("Checked in. Show this screen to the staff if asked.")
-        flash(message, "success")
         for warning in entry_warnings(form.phone, form.id_number.data, form.birth_year.data,
                                       form.sex.data):
             flash(warning, "warning")
-        return _with_device_cookie(redirect(url_for("checkins.page", token=token)), cookie)
+        outcome = "merged" if recorded.merged else str(count) if count else "new"
+        return _with_device_cookie(redirect(url_for("checkins.page", token=token,
+                                                    done=outcome)), cookie)
     if posted:
         previous = previous_checkin(commune.id, dev_hash)
         if household is None:
@@ -296,6 +290,28 @@ def _first_page(token: str, point, venue, commune, questions, locale: str,
         return html.replace(token, _TOKEN_SLOT) if token else html
 
     return _with_csrf_token(FIRST_PAGES.get(db.session, (token, locale), render))
+
+
+def _outcome_notice() -> list[tuple[str, str]]:
+    """The outcome of the declaration just sent, on the page it was redirected to (`done` in
+    its URL), shown above the open visit.
+
+    Why in the URL and not flashed: a flashed message is written into the session cookie,
+    signed, sent, read back and signed again, a twentieth of every check-in; and the page
+    shows it only beside this phone's own open visit here, so a link with `done` in it tells
+    no one anything.
+    """
+    done = request.args.get("done", "")
+    if done == "merged":
+        message = _("You were already checked in here; your details have been updated.")
+    elif done.isdigit() and 0 < int(done) < 100:
+        message = _("Checked in, with %(count)s household members. Show this screen to the "
+                    "staff if asked.", count=int(done))
+    elif done == "new":
+        message = _("Checked in. Show this screen to the staff if asked.")
+    else:
+        return []
+    return [("success", message)]
 
 
 def _left_visit(point, dev_hash: str | None) -> Checkin | None:
