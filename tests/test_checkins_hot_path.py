@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, text
 
 from registry import caching, create_app
 from registry.extensions import db
 from registry.models import Checkin, Role, VenueStatus
-from registry.services.declarations import add_question
+from registry.services.checkins import self_scan
+from registry.services.declarations import Declaration, add_question
 from registry.services.posters import resolve_token, rotate_token
 from registry.services.venues import set_venue_status
 from tests.conftest import _test_config
@@ -240,3 +242,40 @@ def test_the_outcome_travels_in_the_redirect_and_tells_only_the_phones_own_visit
     # The phone's own page with an outcome it did not get says only what is asked of it.
     odd = phone.get(f"/c/{token}?done=<b>x</b>").get_data(as_text=True)
     assert "<b>x</b>" not in odd and "Đã khai báo thành công" not in odd
+
+
+def _visits_seen_by_another_connection() -> int:
+    with db.engine.connect() as other:
+        return other.execute(text("SELECT count(*) FROM checkins")).scalar_one()
+
+
+@pytest.mark.parametrize("alone", [True, False], ids=["alone", "with-more"])
+def test_a_phones_visit_alone_commits_in_its_own_statement_on_sqlite(app, make_venue, backend,
+                                                                     alone):
+    """On SQLite a phone's new visit that is all the request writes is committed by the INSERT
+    itself (SQLite's one write lock held only while it works); anything else, and every visit
+    on PostgreSQL, waits for the unit's commit."""
+    point = make_venue().points[0]
+    db.session.commit()
+    declaration_ = Declaration(full_name="Nguyễn Văn An", birth_year=1980, phone="+84912345678")
+    with app.test_request_context():
+        recorded = self_scan(point, declaration_, "a" * 64, 30, alone=alone)
+        seen = _visits_seen_by_another_connection()
+        assert seen == (1 if alone and backend == "sqlite" else 0)
+        assert not recorded.merged and recorded.checkin.full_name == "Nguyễn Văn An"
+        db.session.commit()
+    assert _visits_seen_by_another_connection() == 1
+
+
+def test_a_visit_after_another_write_stays_in_the_units_transaction(app, make_venue):
+    """A phone's visit asked to commit alone after something else was written keeps one
+    transaction: a rollback takes both back."""
+    point = make_venue().points[0]
+    db.session.commit()
+    with app.test_request_context():
+        add_question(point.venue.commune_id, None, text="Anh/Chị có ho không?")
+        db.session.flush()
+        self_scan(point, Declaration(full_name="Trần Thị Bình", birth_year=1990,
+                                     phone="+84987654321"), "b" * 64, 30, alone=True)
+        db.session.rollback()
+    assert _visits_seen_by_another_connection() == 0

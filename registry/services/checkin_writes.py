@@ -143,20 +143,61 @@ def lock_phone_at_point(point_id: int, device_hash: str) -> None:
                                             else key})
 
 
-def insert_self_scan_unless_duplicate(values: dict, *, minutes: int,
-                                      name_key: str) -> Callable[[], Checkin] | None:
+def insert_self_scan_unless_duplicate(values: dict, *, minutes: int, name_key: str,
+                                      alone: bool = False) -> Callable[[], Checkin] | None:
     """Write the new self-scan (stamped `values["checked_in_at"]`) unless the same phone
     checked in here as the same person within `minutes` (None then, nothing written).
 
     Returns what makes the written row's object in the session, to be called only if it is
     needed: a phone's check-in is answered with a redirect, and making the object for it was a
-    twentieth of its cost."""
+    twentieth of its cost.
+
+    `alone` (the visit is all the unit writes) on SQLite: the statement commits itself
+    (`_committing_itself`).
+    """
     db.session.flush()
     row = _row(values)
     params = {f"v_{key}": value for key, value in row.items()}
     params.update(device_hash=values["device_hash"], point_id=values["point_id"],
                   since=values["checked_in_at"] - timedelta(minutes=minutes), name_key=name_key,
                   id_number=values.get("id_number") or None)
-    statement = _INSERT_UNLESS[db.session.get_bind().dialect.name]
-    checkin_id = db.session.execute(statement, params).scalar()
+    dialect = db.session.get_bind().dialect.name
+    statement = _INSERT_UNLESS[dialect]
+    if alone and dialect == "sqlite":
+        checkin_id = _committing_itself(statement, params)
+    else:
+        checkin_id = db.session.execute(statement, params).scalar()
     return functools.partial(_persistent, row, checkin_id) if checkin_id is not None else None
+
+
+def _committing_itself(statement, params: dict) -> int | None:
+    """SQLite: run the look-and-INSERT as a statement that commits itself, when the request's
+    connection has written nothing yet; its new row's id, or None.
+
+    Why: SQLite has one writer at a time, and a write transaction holds that lock from its
+    first write to its COMMIT. Between the two, the request thread must win its process's GIL
+    back twice (after the INSERT, after the COMMIT: sqlite3 lets it go around each), up to the
+    5 ms switch interval each time while the process's other threads run Python, and it ran
+    the rest of the view meanwhile. Under load that wait, not the INSERT, was what every other
+    writer queued behind. A statement outside a transaction commits within its own step: the
+    lock is held only while SQLite works.
+
+    Nothing is lost: the row is durable when the statement returns, before the answer. If the
+    request fails later, the visit stays recorded (the phone's retry is merged into it by the
+    duplicate window); this is why only a caller whose unit writes nothing else asks for it.
+    When the phone's visit was already there (nothing written), the point's lock is taken as
+    other sources take it, so that the merge that follows still takes turns.
+    """
+    connection = db.session.connection()
+    raw = connection.connection.dbapi_connection
+    if raw.in_transaction:  # something was written before: keep it one transaction
+        return connection.execute(statement, params).scalar()
+    level = raw.isolation_level
+    raw.isolation_level = None  # sqlite3's own autocommit: no BEGIN before the INSERT
+    try:
+        checkin_id = connection.execute(statement, params).scalar()
+    finally:
+        raw.isolation_level = level
+    if checkin_id is None:
+        db.session.execute(_SQLITE_POINT_LOCK, {"lock_point": params["point_id"]})
+    return checkin_id

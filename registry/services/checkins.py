@@ -151,12 +151,14 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
                  merge_minutes: int = 0, device_hash: str | None = None, resident=None,
                  card=None, at: datetime | None = None,
                  precision: TimePrecision = TimePrecision.EXACT, entered_by=None,
-                 checked_out_at: datetime | None = None) -> RecordedVisit:
+                 checked_out_at: datetime | None = None, alone: bool = False) -> RecordedVisit:
     """Record a visit at `point`, or merge it into a recent visit of the same person.
 
     `merge_minutes` is the duplicate window (0: always a new visit, as for keyed paper lines);
     `device_hash` names the phone of a self-scan, `resident` and `card` the card of a card scan,
-    `entered_by` the staff member who typed it.
+    `entered_by` the staff member who typed it. `alone`: this visit is all its unit of work
+    writes, so a phone's new visit may be committed by the statement that writes it
+    (services/checkin_writes.py, on SQLite).
     """
     declaration = declaration.cleaned()
     now = utcnow()
@@ -175,7 +177,8 @@ def record_visit(point: CheckinPoint, source: CheckinSource, declaration: Declar
         # locked (services/checkin_writes.py); a repeat is merged below, under that lock.
         lock_phone_at_point(point.id, device_hash)
         written = insert_self_scan_unless_duplicate(values, minutes=merge_minutes,
-                                                    name_key=values["search_name"])
+                                                    name_key=values["search_name"],
+                                                    alone=alone)
         if written is not None:
             return RecordedVisit(make=written)
     elif merge_minutes > 0:
@@ -344,10 +347,11 @@ def repeat_answers(checkin: Checkin, questions: list[DeclarationQuestion]) -> di
 
 
 def self_scan(point: CheckinPoint, declaration: Declaration, dev_hash: str,
-              merge_minutes: int) -> RecordedVisit:
-    """A visitor's own check-in from the poster, merged with a recent one of the same person."""
+              merge_minutes: int, *, alone: bool = False) -> RecordedVisit:
+    """A visitor's own check-in from the poster, merged with a recent one of the same person
+    (`alone`: nothing else is written with it, see `record_visit`)."""
     return record_visit(point, CheckinSource.SELF_SCAN, declaration,
-                        merge_minutes=merge_minutes, device_hash=dev_hash)
+                        merge_minutes=merge_minutes, device_hash=dev_hash, alone=alone)
 
 
 # --- a venue's own visitors ----------------------------------------------------------------

@@ -205,8 +205,9 @@ def page(token: str):
             previous=previous_checkin(commune.id, dev_hash), household=household,
             expired=False, shortcut=True)), cookie)
     if form.validate_on_submit() and _companions_valid(form, household or []):
+        ticked = any(member[2] for member in household or [])
         recorded = self_scan(point, form.to_declaration(), device_hash(cookie),
-                             commune.checkin_merge_minutes)
+                             commune.checkin_merge_minutes, alone=not ticked)
         count = _record_companions(point, commune, recorded, household or [],
                                    device_hash(cookie))
         for warning in entry_warnings(form.phone, form.id_number.data, form.birth_year.data,
