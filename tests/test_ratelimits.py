@@ -206,3 +206,20 @@ def test_without_redis_the_budgets_are_counted_in_memory(site, tmp_path):
                                PUBLIC_ADDRESS_RATE_LIMIT="3 per minute")
     statuses = [_phone(app, "10.0.5.1").get(path).status_code for _ in range(4)]
     assert statuses == [200] * 3 + [429]
+
+
+def test_a_redis_that_lost_the_script_or_a_connection_still_counts(site):
+    """Redis restarted (its scripts gone) or a pooled connection cut: the next requests are
+    counted in Redis as before, and the budget still refuses when spent."""
+    make, client = site
+    app, (path, _other) = make(PUBLIC_RATE_LIMIT="4 per minute")
+    phone = _phone(app, "10.0.1.1")
+    assert phone.get(path).status_code == 200
+    client.script_flush()
+    assert phone.get(path).status_code == 200  # the script is loaded again
+    client.client_kill_filter(_type="normal", skipme=True)  # every other connection cut
+    assert phone.get(path).status_code == 200  # a new connection, counted
+    assert phone.get(path).status_code == 200
+    assert phone.get(path).status_code == 200  # the first page counted for the address only
+    assert phone.get(path).status_code == 429  # four counted in Redis: the fifth is refused
+    assert ratelimits._STATE["down_until"] == 0.0  # never fell back to memory
