@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 
 from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect,
-                   render_template, request, session, url_for)
+                   render_template, request, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,12 +18,11 @@ from registry import signals
 from registry.demo.checkins import seed_self_scans
 from flask_limiter.util import get_remote_address
 
-from registry.caching import SnapshotCache
 from registry.extensions import csrf, db
 from registry.formatting import phone_national
 from registry.ratelimits import Budget, budgets
 from registry.forms import ActionForm
-from registry.forms.device_csrf import DEVICE_COOKIE, PUBLIC_FORM_META, token_for
+from registry.forms.device_csrf import DEVICE_COOKIE, PUBLIC_FORM_META
 from registry.forms.checkins import answer_all_no, companion_form
 from registry.forms.declarations import declaration_form
 from registry.forms.validators import entry_warnings
@@ -40,13 +39,13 @@ from registry.services.declarations import questions_asked
 from registry.services.posters import ResolvedToken, TokenState, resolve_token
 from registry.text import fold
 from registry.timeutil import local_today, utcnow
+from registry.views.checkin_first_page import first_page, kept_first_page, with_device_cookie
 
 bp = Blueprint("checkins", __name__)
 # The forms check their CSRF token themselves (BaseForm), so that an expired token (a phone that
 # closed the browser mid-form) re-shows the form with what was typed, instead of an error page.
 csrf.exempt(bp)
 
-DEVICE_COOKIE_DAYS = 365
 
 
 def public_rate_limit() -> str:
@@ -135,20 +134,12 @@ def _current_device() -> tuple[str | None, str | None]:
     return (value if dev_hash else None), dev_hash
 
 
-def _with_device_cookie(response, value: str):
-    """Keep (or refresh) the long-lived cookie that lets this phone check in with one tap."""
-    response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
-                        httponly=True, samesite="Lax",
-                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
-    return response
-
-
 @bp.route("/c/<token>", methods=["GET", "POST"])
 @public_limit
 def page(token: str):
     """The declaration page of one check-in point (public, phone-first, no JavaScript)."""
     if request.method == "GET":
-        kept = _kept_first_page(token)
+        kept = kept_first_page(token)
         if kept is not None:
             return kept
     posted = request.method == "POST"
@@ -162,9 +153,9 @@ def page(token: str):
     questions = questions_asked(commune.id)
     locale = str(get_locale())
     if not posted:
-        first = _first_page(token, point, venue, commune, questions, locale, dev_hash)
+        first = first_page(token, point, venue, commune, questions, locale, dev_hash)
         if first is not None:
-            return _with_device_cookie(first, cookie)
+            return with_device_cookie(first, cookie)
     # A valid declaration needs neither this phone's last one (it prefills the form) nor the
     # people it declared for, unless some are ticked: both are read only when needed.
     previous = previous_checkin(commune.id, dev_hash) if not posted else None
@@ -200,7 +191,7 @@ def page(token: str):
         # "No to all questions": the page comes back with every answer "no", nothing saved.
         _answer_all_no(request.form["all_no"], form, household)
         point, venue, commune = _attached(point, commune)
-        return _with_device_cookie(make_response(render_template(
+        return with_device_cookie(make_response(render_template(
             "checkins/form.html", point=point, venue=venue, commune=commune, form=form,
             previous=previous_checkin(commune.id, dev_hash), household=household,
             expired=False, shortcut=True)), cookie)
@@ -214,7 +205,7 @@ def page(token: str):
                                       form.sex.data):
             flash(warning, "warning")
         outcome = "merged" if recorded.merged else str(count) if count else "new"
-        return _with_device_cookie(redirect(url_for("checkins.page", token=token,
+        return with_device_cookie(redirect(url_for("checkins.page", token=token,
                                                     done=outcome)), cookie)
     if posted:
         previous = previous_checkin(commune.id, dev_hash)
@@ -224,73 +215,9 @@ def page(token: str):
     expired = posted and _csrf_failed(form)
     if posted:
         point, venue, commune = _attached(point, commune)
-    return _with_device_cookie(make_response(render_template(
+    return with_device_cookie(make_response(render_template(
         "checkins/form.html", point=point, venue=venue, commune=commune, form=form,
         previous=previous, household=household, expired=expired)), cookie)
-
-
-# The first page of a phone without a cookie is the same for every phone at a point (the
-# empty form, the venue's province and commune filled in) but for its CSRF token: it is
-# rendered once per point and language and kept like the point itself (registry/caching.py),
-# with the token put in per request.
-FIRST_PAGES = SnapshotCache("first_pages", ("checkin_points", "venues", "communes",
-                                            "declaration_questions", "retired_point_tokens"))
-_TOKEN_SLOT = "\x00csrf-token\x00"
-
-
-def _new_phone(dev_hash: str | None) -> bool:
-    """A phone's very first GET: no device cookie (or none of ours), nothing flashed for it."""
-    return dev_hash is None and "_flashes" not in session
-
-
-def _kept_first_page(token: str):
-    """A new phone's first page of this point straight from the snapshot, or None.
-
-    Most GETs are a new phone's first page (a poster scanned once): when this process has the
-    point's page in its snapshot, it is answered without resolving the point again (its ORM
-    copies merged into the session) or reading its questions. The snapshot is emptied by any
-    change to the point, its venue, its commune, its questions or a retired token (another
-    process within SNAPSHOT_SECONDS), as the point's own snapshot is: a suspended venue or a
-    withdrawn code answers as `_load` says once the snapshot knows.
-    """
-    if not _new_phone(device_hash(request.cookies.get(DEVICE_COOKIE))):
-        return None
-    html = FIRST_PAGES.get(db.session, (token, str(get_locale())), lambda: None)
-    if html is None:
-        return None
-    g.no_store = True  # as `_load` says for every page of a point
-    cookie = g.device_cookie = secrets.token_urlsafe(32)
-    return _with_device_cookie(_with_csrf_token(html), cookie)
-
-
-def _with_csrf_token(html: str):
-    """The kept page with this visitor's own CSRF token in its form (the token goes with the
-    device cookie the answer carries, forms/device_csrf.py)."""
-    if _TOKEN_SLOT in html:
-        html = html.replace(_TOKEN_SLOT, token_for(g.device_cookie))
-    return make_response(html)
-
-
-def _first_page(token: str, point, venue, commune, questions, locale: str,
-                dev_hash: str | None):
-    """The answer for a phone's very first GET (no device cookie, nothing flashed for it), or
-    None for any other visit. Kept per point token and language (the snapshot is emptied when
-    the questions change, so they need not be in its key)."""
-    if not _new_phone(dev_hash):
-        return None
-
-    def render():
-        form = declaration_form(questions, locale=locale, meta=PUBLIC_FORM_META)
-        form.province.data = commune.province_name
-        form.ward.data = commune.name
-        html = render_template("checkins/form.html", point=point, venue=venue,
-                               commune=commune, form=form, previous=None, household=[],
-                               expired=False)
-        csrf_field = getattr(form, "csrf_token", None)
-        token = str(csrf_field.current_token) if csrf_field is not None else None
-        return html.replace(token, _TOKEN_SLOT) if token else html
-
-    return _with_csrf_token(FIRST_PAGES.get(db.session, (token, locale), render))
 
 
 def _outcome_notice() -> list[tuple[str, str]]:
@@ -416,7 +343,7 @@ def again(token: str):
     merged = self_scan(point, declaration, dev_hash, commune.checkin_merge_minutes).merged
     flash(_("Checked in. Show this screen to the staff if asked.") if not merged else
           _("You were already checked in here; your details have been updated."), "success")
-    return _with_device_cookie(redirect(url_for("checkins.page", token=token)), cookie)
+    return with_device_cookie(redirect(url_for("checkins.page", token=token)), cookie)
 
 
 @bp.post("/c/<token>/checkout")
