@@ -105,6 +105,12 @@ def _note(session: Session, tables) -> None:
     session.info.setdefault(_CHANGED, set()).update(tables)
 
 
+def note_tables_written(session: Session, tables) -> None:
+    """Tell the caches that this transaction wrote `tables` by a statement run past the
+    session (on the driver's cursor), as the session's own writes tell them."""
+    _note(session, tables)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, _flush_context) -> None:
     """Remember which tables this transaction wrote through the unit of work."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 from sqlalchemy import event, text
 
@@ -23,19 +24,53 @@ from tests.test_checkins import declaration
 TOKEN_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
+# What a driver is sent that is not the work: the transaction's own statements, the pool's
+# check that a connection is alive, the settings of a new SQLite connection.
+NOT_THE_WORK = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA|SELECT 1\s*$|;?\s*$)", re.IGNORECASE)
+
+
 @contextmanager
 def statements():
-    """The SQL statements sent to the database inside the block."""
+    """The SQL statements the driver sent to the database inside the block, whoever sent them
+    (SQLAlchemy or services/driver_statements.py, which runs past SQLAlchemy's events)."""
     sent: list[str] = []
 
-    def note(_conn, _cursor, statement, *_args):
-        sent.append(statement)
+    def note(statement):
+        if not NOT_THE_WORK.match(statement):
+            sent.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", note)
+    if db.engine.dialect.name == "sqlite":
+        # sqlite3 tells each statement it runs to a connection's trace callback: fresh
+        # connections for the block, each with one. It tells a statement again for each step
+        # of the triggers it fires (the daily tallies'): told once here.
+        def once(statement):
+            if not sent or sent[-1] != statement:
+                note(statement)
+
+        def trace(dbapi_connection, _record):
+            dbapi_connection.set_trace_callback(once)
+
+        db.session.remove()
+        db.engine.dispose()
+        event.listen(db.engine, "connect", trace)
+        try:
+            yield sent
+        finally:
+            event.remove(db.engine, "connect", trace)
+            db.session.remove()
+            db.engine.dispose()
+        return
+    real = psycopg.Cursor.execute
+
+    def execute(cursor, query, *args, **kwargs):
+        note(query if isinstance(query, str) else query.as_string(cursor))
+        return real(cursor, query, *args, **kwargs)
+
+    psycopg.Cursor.execute = execute
     try:
         yield sent
     finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+        psycopg.Cursor.execute = real
 
 
 def _phone(app, token: str):

@@ -27,9 +27,10 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
-from registry.caching import NO_CHANGE
+from registry.caching import NO_CHANGE, note_tables_written
 from registry.extensions import db
 from registry.models import Checkin, CheckinPoint, CheckinSource
+from registry.services.driver_statements import DriverStatement, run_on_driver
 
 # Advisory lock key space of a phone at a point (the point's own lock: POINT_LOCK_SPACE below),
 # so that neither meets another application's locks.
@@ -39,7 +40,8 @@ _CHECKINS = Checkin.__table__
 _CK = _CHECKINS.c
 _COLUMNS = [column for column in _CHECKINS.columns if column.key != "id"]
 _INSERT = _CHECKINS.insert()
-_PG_PHONE_LOCK = select(func.pg_advisory_xact_lock(PHONE_LOCK_SPACE, bindparam("lock_key")))
+_PG_PHONE_LOCK = DriverStatement(select(func.pg_advisory_xact_lock(PHONE_LOCK_SPACE,
+                                                                   bindparam("lock_key"))))
 
 
 # The key space of the advisory locks the registry takes on PostgreSQL (two-int form: this and a
@@ -104,7 +106,10 @@ def _insert_unless(casts: bool):
             .returning(_CK.id))
 
 
-_INSERT_UNLESS = {"postgresql": _insert_unless(casts=True), "sqlite": _insert_unless(casts=False)}
+# Run on the driver's cursor (services/driver_statements.py): SQLAlchemy's execution of these
+# two cost a check-in more than the database's work.
+_INSERT_UNLESS = {"postgresql": DriverStatement(_insert_unless(casts=True)),
+                  "sqlite": DriverStatement(_insert_unless(casts=False))}
 
 
 def _row(values: dict) -> dict:
@@ -137,10 +142,11 @@ def insert_visit(values: dict) -> Checkin:
 def lock_phone_at_point(point_id: int, device_hash: str) -> None:
     """PostgreSQL: make this phone's check-ins at this point take turns until the transaction
     ends (see the module's docstring; SQLite's INSERT takes its write lock itself)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
         key = zlib.crc32(f"{point_id}:{device_hash}".encode())
-        db.session.execute(_PG_PHONE_LOCK, {"lock_key": key - (1 << 32) if key >= 1 << 31
-                                            else key})
+        run_on_driver(connection, _PG_PHONE_LOCK, {
+            "lock_key": key - (1 << 32) if key >= 1 << 31 else key})
 
 
 def insert_self_scan_unless_duplicate(values: dict, *, minutes: int, name_key: str,
@@ -161,16 +167,20 @@ def insert_self_scan_unless_duplicate(values: dict, *, minutes: int, name_key: s
     params.update(device_hash=values["device_hash"], point_id=values["point_id"],
                   since=values["checked_in_at"] - timedelta(minutes=minutes), name_key=name_key,
                   id_number=values.get("id_number") or None)
-    dialect = db.session.get_bind().dialect.name
-    statement = _INSERT_UNLESS[dialect]
-    if alone and dialect == "sqlite":
-        checkin_id = _committing_itself(statement, params)
+    connection = db.session.connection()
+    statement = _INSERT_UNLESS[connection.dialect.name]
+    if alone and connection.dialect.name == "sqlite":
+        checkin_id = _committing_itself(connection, statement, params)
     else:
-        checkin_id = db.session.execute(statement, params).scalar()
-    return functools.partial(_persistent, row, checkin_id) if checkin_id is not None else None
+        checkin_id = run_on_driver(connection, statement, params)
+    if checkin_id is None:
+        return None
+    note_tables_written(db.session, {_CHECKINS.name})
+    return functools.partial(_persistent, row, checkin_id)
 
 
-def _committing_itself(statement, params: dict) -> int | None:
+def _committing_itself(connection, statement: DriverStatement,
+                       params: dict) -> int | None:
     """SQLite: run the look-and-INSERT as a statement that commits itself, when the request's
     connection has written nothing yet; its new row's id, or None.
 
@@ -188,14 +198,13 @@ def _committing_itself(statement, params: dict) -> int | None:
     When the phone's visit was already there (nothing written), the point's lock is taken as
     other sources take it, so that the merge that follows still takes turns.
     """
-    connection = db.session.connection()
-    raw = connection.connection.dbapi_connection
+    raw = connection.connection.driver_connection
     if raw.in_transaction:  # something was written before: keep it one transaction
-        return connection.execute(statement, params).scalar()
+        return run_on_driver(connection, statement, params)
     level = raw.isolation_level
     raw.isolation_level = None  # sqlite3's own autocommit: no BEGIN before the INSERT
     try:
-        checkin_id = connection.execute(statement, params).scalar()
+        checkin_id = run_on_driver(connection, statement, params)
     finally:
         raw.isolation_level = level
     if checkin_id is None:
