@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +42,9 @@ from flask import after_this_request, current_app
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisSentinelStorage, RedisStorage
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
@@ -200,30 +204,56 @@ def _run_script(storage: RedisStorage, windows: list[_Window]) -> int | None:
 
 
 def _evalsha(script, keys: list, argv: list):
-    """The script's EVALSHA on a connection of the client's pool: the command, its answer.
+    """The script's EVALSHA on this thread's own connection to Redis: the command, its answer.
 
     Why not `script(keys, argv)`: redis-py's command path (its retry wrapper, event hooks and
-    response callbacks) cost more CPU than the round trip itself, on every public request.
-    What it did that matters is kept: a connection that failed is dropped, not given back to
-    the pool, and a Redis that lost the script (restarted, SCRIPT FLUSH) gets it again.
+    response callbacks) cost more CPU than the round trip itself, on every public request; and
+    why not a connection of the client's pool each time: taking one and giving it back (locks,
+    a check that it has nothing unread, which asks the kernel, event hooks) cost half as much
+    again. A server thread serves one request at a time, so its own connection is never
+    shared. What the pool did that matters is kept: a kept connection that Redis closed
+    meanwhile (a restart, a timeout) is replaced and the command sent again once, a connection
+    that failed is dropped, and a Redis that lost the script (restarted, SCRIPT FLUSH) gets it
+    again.
     """
     pool = script.registered_client.connection_pool
-    connection = pool.get_connection()
+    connection, kept = _thread_connection(pool)
     try:
         try:
-            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *argv)
-            return connection.read_response()
-        except NoScriptError:
-            connection.send_command("SCRIPT", "LOAD", script.script)
-            sha = connection.read_response()
-            script.sha = sha.decode() if isinstance(sha, bytes) else sha
-            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *argv)
-            return connection.read_response()
+            return _send(connection, script, keys, argv)
+        except (RedisConnectionError, RedisTimeoutError):
+            if not kept:
+                raise
+            connection.disconnect()
+            connection, _kept = _thread_connection(pool, fresh=True)
+            return _send(connection, script, keys, argv)
     except BaseException:
+        _THREAD.connection = None
         connection.disconnect()
         raise
-    finally:
-        pool.release(connection)
+
+
+def _send(connection, script, keys: list, argv: list):
+    try:
+        connection.send_command("EVALSHA", script.sha, len(keys), *keys, *argv)
+        return connection.read_response()
+    except NoScriptError:
+        connection.send_command("SCRIPT", "LOAD", script.script)
+        sha = connection.read_response()
+        script.sha = sha.decode() if isinstance(sha, bytes) else sha
+        connection.send_command("EVALSHA", script.sha, len(keys), *keys, *argv)
+        return connection.read_response()
+
+
+def _thread_connection(pool, fresh: bool = False):
+    """This thread's connection made by `pool` (with the pool's settings), and whether it was
+    kept from before: made on first use, after a fork (a new server worker), for another pool,
+    or when `fresh`."""
+    held = getattr(_THREAD, "connection", None)
+    if fresh or held is None or held[0] is not pool or held[1] != os.getpid():
+        _THREAD.connection = (pool, os.getpid(), pool.make_connection())
+        return _THREAD.connection[2], False
+    return held[2], True
 
 
 def _run_each(strategy, windows: list[_Window]) -> int | None:
@@ -258,6 +288,8 @@ def _count_after(window: _Window) -> None:
 # is unreachable.
 _SCRIPTS: dict[int, tuple[RedisStorage, object]] = {}
 _STATE: dict = {"down_until": 0.0, "fallback": None}
+# Per thread: its own connection to Redis (`_evalsha`).
+_THREAD = threading.local()
 
 
 def _storage_down() -> bool:
