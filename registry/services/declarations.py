@@ -107,20 +107,27 @@ class Declaration:
     email: str | None = None
     # {code: {"question": text as asked, "answer": bool|None, "details": str|None}}
     answers: dict = field(default_factory=dict)
+    # Made by `cleaned`: cleaning it again changes nothing (a phone's declaration is cleaned by
+    # its form, then given to `record_visit`, which cleans what every source gives it).
+    is_clean: bool = field(default=False, compare=False, repr=False)
 
     @property
     def has_symptoms(self) -> bool:
         return any(a.get("answer") and a.get("is_symptom") for a in self.answers.values())
 
     def cleaned(self) -> "Declaration":
-        """A copy with every text composed (NFC) and trimmed; empty strings become None."""
+        """A copy with every text composed (NFC) and trimmed; empty strings become None (this
+        declaration itself if it is such a copy)."""
+        if self.is_clean:
+            return self
         values = {}
         for key in ("full_name", "sex", "id_number", "nationality", "province", "ward",
                     "address", "phone", "email"):
             value = nfc(getattr(self, key))
             values[key] = value or None
         values["full_name"] = values["full_name"] or ""
-        return Declaration(birth_year=self.birth_year, answers=self.answers, **values)
+        return Declaration(birth_year=self.birth_year, answers=self.answers, is_clean=True,
+                           **values)
 
 
 def answers_from(questions: list[DeclarationQuestion], given: dict) -> dict:

@@ -205,8 +205,10 @@ def page(token: str):
                                       form.sex.data):
             flash(warning, "warning")
         outcome = "merged" if recorded.merged else str(count) if count else "new"
-        return with_device_cookie(redirect(url_for("checkins.page", token=token,
-                                                    done=outcome)), cookie)
+        # This same page (a valid token is URL-safe as it is), with the outcome: what url_for
+        # would build, without building it on every check-in.
+        return with_device_cookie(redirect(f"{request.script_root}{request.path}?done={outcome}"),
+                                  cookie)
     if posted:
         previous = previous_checkin(commune.id, dev_hash)
         if household is None:
