@@ -3,12 +3,12 @@ admin writes a question in."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, IntegerField, RadioField, SelectChoice, StringField,
+from wtforms import (BooleanField, IntegerField, SelectChoice, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from registry.forms import BaseForm, choices
-from registry.forms.fields import PhoneField
+from registry.forms.fields import FixedChoiceRadio, PhoneField
 from registry.forms.validators import IdNumber, VietnamesePhone
 from registry.models import Sex
 from registry.services.declarations import Declaration, answers_from
@@ -32,7 +32,7 @@ class DeclarationForm(BaseForm):
         NumberRange(min=1900, max=local_today().year + 1,
                     message=_l("Enter a year of birth between 1900 and this year."))],
         render_kw={"inputmode": "numeric", "maxlength": 4})
-    sex = RadioField(_l("Sex"), choices=choices(Sex.choices()),
+    sex = FixedChoiceRadio(_l("Sex"), choices=choices(Sex.choices()),
                      validators=[InputRequired(message=_l("Choose one."))])
     id_number = StringField(_l("ID number (CCCD/CMND/passport, optional)"), validators=[
         Optional(), IdNumber()], render_kw={"inputmode": "numeric", "maxlength": 20})
@@ -98,7 +98,7 @@ def declaration_form(questions, *, base=DeclarationForm, locale: str = "vi", **k
             class)."""
 
         for code, label, asks_details in key[2]:
-            setattr(BoundDeclarationForm, f"q_{code}", RadioField(
+            setattr(BoundDeclarationForm, f"q_{code}", FixedChoiceRadio(
                 label, choices=YES_NO,
                 validators=[InputRequired(message=_l("Answer yes or no."))]))
             if not asks_details:
