@@ -89,3 +89,20 @@ def test_paper_keying_saves_and_warns(client, auth, commune, make_user, make_ven
                                  **{f"q_{code}": "k" for code in QUESTIONS}})
     _warnings_shown(response.get_data(as_text=True))
     assert db.session.scalar(select(Checkin.phone)) == "+84381234567"
+
+
+def test_a_plain_mobile_is_read_as_the_library_reads_it():
+    """The short way for "0912 345 678" (phones.py) gives what the library's parsing gives,
+    for every prefix a mobile can start with, valid ranges and not."""
+    import random
+
+    from registry.phones import _parsed_by_the_library, parse_phone
+
+    pick = random.Random(30)
+    typed = [f"0{first}{second}{pick.randrange(10 ** 7):07d}"
+             for first in "35789" for second in "0123456789" for _ in range(4)]
+    typed += ["0912 345 678", "091.234.5678", "0999999999", "0300000000"]
+    for text in typed:
+        cleaned = "".join(ch for ch in text if ch.isdigit())
+        assert parse_phone(text) == _parsed_by_the_library(text, cleaned), text
+    assert {parse_phone(text).is_valid for text in typed} == {True, False}
