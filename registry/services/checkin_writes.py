@@ -39,6 +39,9 @@ PHONE_LOCK_SPACE = 0x6370  # "cp"
 _CHECKINS = Checkin.__table__
 _CK = _CHECKINS.c
 _COLUMNS = [column for column in _CHECKINS.columns if column.key != "id"]
+_KEYS = tuple(column.key for column in _COLUMNS)
+# Each column's value as the look-and-INSERT names it.
+_VALUE_NAMES = tuple((key, f"v_{key}") for key in _KEYS)
 _INSERT = _CHECKINS.insert()
 _PG_PHONE_LOCK = DriverStatement(select(func.pg_advisory_xact_lock(PHONE_LOCK_SPACE,
                                                                    bindparam("lock_key"))))
@@ -113,7 +116,7 @@ _INSERT_UNLESS = {"postgresql": DriverStatement(_insert_unless(casts=True)),
 
 
 def _row(values: dict) -> dict:
-    return {column.key: values.get(column.key) for column in _COLUMNS}
+    return {key: values.get(key) for key in _KEYS}
 
 
 def _persistent(row: dict, checkin_id: int) -> Checkin:
@@ -163,7 +166,7 @@ def insert_self_scan_unless_duplicate(values: dict, *, minutes: int, name_key: s
     """
     db.session.flush()
     row = _row(values)
-    params = {f"v_{key}": value for key, value in row.items()}
+    params = {name: row[key] for key, name in _VALUE_NAMES}
     params.update(device_hash=values["device_hash"], point_id=values["point_id"],
                   since=values["checked_in_at"] - timedelta(minutes=minutes), name_key=name_key,
                   id_number=values.get("id_number") or None)
