@@ -93,6 +93,25 @@ def test_an_offline_batch_is_recorded_once_at_its_own_times(client, station):
     assert _count() == 2
 
 
+def test_a_visit_that_began_before_midnight_ends_after_it(app, station):
+    """A night market: in at 23:40, out at 00:10 the next (local) day, sent late by the
+    station; the exit closes that visit, whatever the hour the test runs at."""
+    from registry.services.residents.scan import scan_card
+    from registry.timeutil import local_to_utc, local_today
+
+    point = station["venue"].points[0]
+    card = station["cards"]["an"]
+    evening = local_to_utc(datetime.combine(local_today() - timedelta(days=2),
+                                            datetime.min.time()) + timedelta(hours=23, minutes=40))
+    entry = scan_card(point, card.number, direction="entry", user=station["user"], at=evening)
+    leaving = scan_card(point, card.number, direction="exit", user=station["user"],
+                        at=evening + timedelta(minutes=30))
+    db.session.commit()
+    assert (entry.status, leaving.status) == ("recorded", "exit")
+    [row] = db.session.scalars(select(Checkin)).all()
+    assert to_local(row.checked_out_at).strftime("%H:%M") == "00:10"
+
+
 def test_two_uploads_of_one_batch_at_the_same_moment_record_once(app, station):
     """Two requests race with the same scans (a retry while the first try is still running):
     the unique id lets one of them record, the other answers from what the first stored."""

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.models import (CardStatus, Checkin, CheckinPoint, CheckinSource, Commune, Resident,
                              ResidentCard, TimePrecision)
-from registry.services.checkins import (companions_of, open_visit, record_companion_visit,
-                                        record_visit)
+from registry.services.checkins import (OPEN_VISIT_HOURS, companions_of, open_visit,
+                                        record_companion_visit, record_visit)
 from registry.services.checkout import check_out_with_household
 from registry.services.declarations import Declaration
 from registry.services.residents.cards import find_card_by_token
 from registry.services.residents.households import household_members
-from registry.timeutil import local_day_bounds_utc, to_local, utcnow
+from registry.timeutil import to_local, utcnow
 
 # How the station colours an answer: a new visit, a repeat within the merge window, an exit,
 # and a refusal each look different at a glance.
@@ -141,8 +141,10 @@ def scan_card(point: CheckinPoint, code: str, *, direction: str, user,
     base = _who(resident, card)
     moment = at or utcnow()
     if direction == "exit":
-        day_start, _day_end = local_day_bounds_utc(to_local(moment).date())
-        visit = open_visit(point, since=day_start, resident_id=resident.id)
+        # The visit still open from the last hours, as a phone's check-out finds its own: a
+        # visit that began before midnight (a night market, a hospital) ends after it.
+        visit = open_visit(point, since=moment - timedelta(hours=OPEN_VISIT_HOURS),
+                           resident_id=resident.id)
         if visit is None or visit.checked_in_at > moment:
             return ScanResult("no_entry", False, _(
                 "No entry of this card here today: nothing recorded. Switch to entry if the "
