@@ -5,7 +5,8 @@ Run: REGISTRY_TEST_POSTGRES=postgresql+psycopg://... PYTHONPATH=. \\
      $VENV/bin/python -m bench.bench_checkin_load [--duration 10] [--connections 32]
 
 For each database: a fresh schema with one commune and venue, gunicorn (gthread) serving
-bench/load_app.py, and wrk, one endpoint after the other:
+bench/load_app.py, and wrk, the endpoints in turn, in rounds (`--rounds`, default 3, the
+`--duration` shared among them):
 
 - check-in POST: complete declarations with a valid CSRF token, each from its own phone (its
   own device cookie and phone number, so none is merged into another);
@@ -14,7 +15,9 @@ bench/load_app.py, and wrk, one endpoint after the other:
 - GET /c/<token> without a cookie: the first page a phone loads (its size is printed too);
 - bare: a view that does nothing.
 
-It prints check-in/ceiling, check-in/bare and page/bare. Afterwards the rows in `checkins` are
+It prints check-in/ceiling, check-in/bare and page/bare over all rounds (the mean rates), and
+each round's ratios: a ratio of two runs side by side holds on a busy machine where two runs
+minutes apart do not. Afterwards the rows in `checkins` are
 counted and must equal the successful answers (302) the server sent; the benchmark fails
 otherwise. Then the CPU time per request of the same four endpoints inside one process (Flask's
 test client): figures that depend little on what else runs on the machine. The PostgreSQL run
@@ -191,6 +194,21 @@ def _wrk(args: list[str]) -> dict:
     return figures
 
 
+def _together(rounds: list[dict]) -> dict:
+    """One endpoint's rounds (each as long as the others) as one run: its rate the mean rate,
+    its answers and errors added up, the median of its medians and the worst p99."""
+    return {"rps": sum(r["rps"] for r in rounds) / len(rounds),
+            "requests": sum(r["requests"] for r in rounds),
+            "errors": sum(r["errors"] for r in rounds),
+            "socket_errors": "; ".join(sorted({r["socket_errors"] for r in rounds})),
+            "p50": sorted(r["p50"] for r in rounds)[len(rounds) // 2],
+            "p99": max(r["p99"] for r in rounds)}
+
+
+def _by_round(numerators: list[dict], denominators: list[dict]) -> str:
+    return ", ".join(f"{a['rps'] / b['rps']:.2f}" for a, b in zip(numerators, denominators))
+
+
 def _line(label: str, figures: dict) -> str:
     return (f"{label:<22}{figures['rps']:8.1f} req/s   p50 {figures['p50']:7.1f} ms   "
             f"p99 {figures['p99']:7.1f} ms   {figures['requests']} answers, "
@@ -222,7 +240,7 @@ def _wait_for(base: str) -> None:
 
 
 def run_backend(name: str, url: str, duration: int, connections: int, workers: int,
-                threads: int, redis_url: str) -> None:
+                threads: int, redis_url: str, rounds: int = 3) -> None:
     """Serve, load each endpoint in turn, count, print; fail when a row is missing."""
     token = _prepare(url)
     port = _free_port()
@@ -238,25 +256,32 @@ def run_backend(name: str, url: str, duration: int, connections: int, workers: i
          "bench.load_app:app"], cwd=ROOT, env=env)
     scripts = []
     phones_dir = tempfile.mkdtemp(prefix="bench-phones-")
+    seconds = max(2, duration // rounds)
     try:
         _wait_for(base)
         path = f"/c/{token}"
         _first_page_works(base, path)
         first_page = urllib.request.urlopen(base + path).read()
         body = _declaration()
-        # One script and set of phones per run and endpoint: the phones of one run are never
-        # those of another, or the warm-up's phones would be merged into (rightly) when they
-        # came again. Enough phones for the fastest endpoint to never come back to one.
-        for run, target in enumerate((path, "/bench/ceiling", path, "/bench/ceiling")):
-            phones = f"{phones_dir}/run{run}"
-            _write_phones(url, phones, f"run{run}", per_thread=(2 if run < 2 else duration)
-                          * 2500)
+
+        def script_for(run: str, target: str, per_thread: int) -> str:
+            # One script and set of phones per wrk run: the phones of one run are never those
+            # of another, or they would be merged into (rightly) when they came again. Enough
+            # phones for the fastest endpoint to never come back to one.
+            phones = f"{phones_dir}/{run}"
+            _write_phones(url, phones, run, per_thread=per_thread)
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
                 fh.write(LUA.replace("@BODY@", body).replace("@PATH@", target)
                          .replace("@DEVICE@", DEVICE_COOKIE).replace("@PHONES@", phones))
                 scripts.append(fh.name)
-        warm_checkin, warm_ceiling, checkin_script, ceiling_script = scripts
-        common = ["-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+            return fh.name
+
+        warm_checkin = script_for("warm-checkin", path, 2 * 2500)
+        warm_ceiling = script_for("warm-ceiling", "/bench/ceiling", 2 * 2500)
+        per_round = [(script_for(f"r{r}-checkin", path, seconds * 2500),
+                      script_for(f"r{r}-ceiling", "/bench/ceiling", seconds * 2500))
+                     for r in range(rounds)]
+        common = ["-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
         # Every worker process and thread has served each endpoint before the clock starts
         # (a production worker lives for days).
         for warm in (["-s", warm_checkin, base + path], ["-s", warm_ceiling, base + path],
@@ -265,10 +290,15 @@ def run_backend(name: str, url: str, duration: int, connections: int, workers: i
         time.sleep(1)  # the warm-up's last answers are written and logged by now
         rows_before = _count_rows(url)
         logged_before = len(access_log.read_text().splitlines())
-        ceiling = _wrk([*common, "-s", ceiling_script, base + path])
-        load = _wrk([*common, "-s", checkin_script, base + path])
-        page = _wrk([*common, base + path])
-        bare = _wrk([*common, base + "/bench/bare"])
+        # The endpoints take turns, round after round: what else the machine does comes and
+        # goes, and a ratio of two runs side by side holds where two runs minutes apart do not.
+        runs: dict[str, list[dict]] = {"ceiling": [], "check-in": [], "page": [], "bare": []}
+        for checkin_script, ceiling_script in per_round:
+            runs["ceiling"].append(_wrk([*common, "-s", ceiling_script, base + path]))
+            runs["check-in"].append(_wrk([*common, "-s", checkin_script, base + path]))
+            runs["page"].append(_wrk([*common, base + path]))
+            runs["bare"].append(_wrk([*common, base + "/bench/bare"]))
+        ceiling, load, page, bare = (_together(runs[name]) for name in runs)
         # Counted after the other runs: check-ins still queued when wrk stopped are done by now.
         rows = _count_rows(url) - rows_before
         ok = load["requests"] - load["errors"]
@@ -278,14 +308,17 @@ def run_backend(name: str, url: str, duration: int, connections: int, workers: i
         # would be fast and count as served: there must be none.
         not_written = sum(1 for line in logged if " POST " in line and line[:3] != "302")
         print(f"--- {name}: gunicorn gthread {workers} workers x {threads} threads, "
-              f"{connections} connections, {duration} s per endpoint")
+              f"{connections} connections, {rounds} rounds of {seconds} s per endpoint, "
+              f"the endpoints in turn")
         print(_line("check-in POST", load))
         print(_line("ceiling POST", ceiling))
         print(_line("GET /c/<token>", page))
         print(_line("bare endpoint", bare))
-        print(f"check-in / ceiling  {load['rps'] / ceiling['rps']:.2f} (aim >= 0.50)")
+        print(f"check-in / ceiling  {load['rps'] / ceiling['rps']:.2f} (aim >= 0.50); "
+              f"by round {_by_round(runs['check-in'], runs['ceiling'])}")
         print(f"check-in / bare     {load['rps'] / bare['rps']:.2f}")
         print(f"GET page / bare     {page['rps'] / bare['rps']:.2f} (aim >= 0.50); "
+              f"by round {_by_round(runs['page'], runs['bare'])}; "
               f"the page is {len(first_page):,} bytes (aim: ~10 kB or less)")
         print(f"rows written {rows}; successful answers (302) sent by the server {served_ok}: "
               f"{'equal' if rows == served_ok else 'DIFFERENT'}; received by wrk before its "
@@ -365,7 +398,10 @@ def cpu_per_request(url: str, redis_url: str, requests: int = 300) -> None:
 def main() -> None:
     """Run the SQLite target, then PostgreSQL when REGISTRY_TEST_POSTGRES is set."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=10,
+                        help="seconds of load per endpoint, over all rounds")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds in which the endpoints take turns")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
@@ -390,7 +426,7 @@ def main() -> None:
                 continue
             if not args.no_server:
                 run_backend(name, url, args.duration, args.connections, args.workers,
-                            args.threads, redis_url)
+                            args.threads, redis_url, rounds=args.rounds)
             else:
                 print(f"--- {name}")
             cpu_per_request(url, redis_url, args.requests)
