@@ -32,35 +32,26 @@ class PhoneField(StringField):
 
 class FixedChoiceRadio(RadioField):
     """Radio buttons whose choices are given once (in the form class): a posted answer is
-    compared with the choices' values, worked out once per list of choices, instead of each
+    compared with the choices' values, worked out when the field is built, instead of each
     choice being built again with its label to compare it (a fifth of validating a phone's
-    declaration, which has six). The same answers and messages as RadioField."""
+    declaration, which has six). The same answers and messages as RadioField; choices set
+    later (by a view) are checked as RadioField checks them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._given_choices = self.choices
+        self._given_values = (None if self._choices_callable is not None else tuple(
+            self.coerce(choice.value)
+            for choice in self._choices_from_input(self.choices) or []))
 
     def pre_validate(self, form):
-        if self._choices_callable is not None:  # choices made per request: as RadioField
+        if self._given_values is None or self.choices is not self._given_choices:
             return super().pre_validate(form)
         if self.process_errors or not self.validate_choice:
             return
-        if self.choices is None:
-            raise TypeError(self.gettext("Choices cannot be None."))
-        if self.data not in self._values():
+        if self.data not in self._given_values:
             raise ValidationError(self.invalid_choice_message
                                   or self.gettext("Not a valid choice."))
-
-    def _values(self) -> tuple:
-        kept = _CHOICE_VALUES.get(id(self.choices))
-        if kept is None or kept[0] is not self.choices:
-            values = tuple(self.coerce(choice.value)
-                           for choice in self._choices_from_input(self.choices) or [])
-            if len(_CHOICE_VALUES) > 1024:
-                _CHOICE_VALUES.clear()
-            kept = _CHOICE_VALUES[id(self.choices)] = (self.choices, values)
-        return kept[1]
-
-
-# The values of each list of choices of a FixedChoiceRadio (the list kept with them, so that
-# its id is never another list's).
-_CHOICE_VALUES: dict[int, tuple] = {}
 
 
 class _TextBox(TextInput):
