@@ -9,11 +9,12 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.models import AuditEvent, CaseContact, CaseStatus, Role
+from registry.models import AuditEvent, CaseContact, CaseStatus, CheckoutReason, Role
 from registry.services.tracing import cases, search
 from registry.timeutil import local_to_utc, local_today
 from tests.pdfcheck import font_names, page_sizes_mm, page_texts
-from tests.scenes import AN_ID, DATE_ONLY, OB, PAPER, S, only_receivers, open_case, visit
+from tests.scenes import (AN_ID, CARD, DATE_ONLY, OB, PAPER, S, only_receivers, open_case,
+                          visit)
 
 
 def _names(contacts):
@@ -76,6 +77,24 @@ def test_venue_window_search(scene, commune):
                                    "Đỗ Văn Giang"]
     with pytest.raises(search.SearchError):
         search.venue_search(commune.id, scene["market"].id, scene["gate"].id, start, end)
+
+
+def test_overlaps_of_many_visits_are_read_a_batch_at_a_time(scene, monkeypatch):
+    """Each window gets its own overlaps, whichever statement of the batch read them."""
+    monkeypatch.setattr(search, "VISITS_PER_STATEMENT", 2)
+    day = scene["day"]
+    morning = (local_to_utc(datetime.combine(day, time(9, 30))),
+               local_to_utc(datetime.combine(day, time(10, 0))))
+    windows = [(scene["east"].id, *morning), (scene["west"].id, *morning),
+               (scene["gate"].id, *morning), (scene["east"].id, *morning),
+               (scene["west"].id, morning[0] - timedelta(hours=1), morning[1])]
+    found = search.overlapping_ids(windows, exclude={scene["paper_day"].id})
+    assert found[0] == found[3] == {scene["card"].id: True}
+    assert found[1] == found[2] == {}
+    assert found[4] == {scene["other_gate"].id: True}
+    contacts = search.load_contacts(found)
+    assert [_names(c) for c in contacts] == [["Trần Thị Bình"], [], [], ["Trần Thị Bình"],
+                                             ["Đỗ Văn Giang"]]
 
 
 def test_identity_expander_and_card_resolver_plug_in(scene, commune, monkeypatch):
@@ -141,6 +160,31 @@ def test_trace_in_a_case_add_f1_and_audit(client, auth, make_user, scene, commun
     assert "0381******01" in detail
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"case_open", "search", "add_contacts", "follow_up", "view"} <= actions
+
+
+def test_contact_list_shows_household_companions_and_automatic_exits(client, auth, make_user,
+                                                                       scene, commune):
+    """The list's rows are read as plain columns: the companion's household and an exit set at
+    closing time still show, and a typed name is escaped."""
+    day = scene["day"]
+    child = visit(scene["east"], CARD, "Bé <b>Na</b>", datetime.combine(day, time(9, 45)))
+    child.companion_of_id = scene["card"].id
+    scene["card"].checked_out_at = local_to_utc(datetime.combine(day, time(11)))
+    scene["card"].checkout_reason = CheckoutReason.AUTOMATIC
+    db.session.commit()
+    result = search.person_search(commune.id, AN_ID, "id", day, day)
+    by_name = {c.checkin.full_name: c.checkin for c in result.visits[0].contacts}
+    assert by_name["Bé <b>Na</b>"].companion_name == "Trần Thị Bình"
+    assert by_name["Trần Thị Bình"].closed_automatically
+    assert by_name["Trần Thị Bình"].companion_name is None
+    auth.login(make_user(Role.TRACER))
+    case = open_case(client)
+    html = client.get(f"/tracing/cases/{case.id}/person", query_string={
+        "q": AN_ID, "kind": "id", "date_from": day.isoformat(), "date_to": day.isoformat(),
+        "window": "30"}).get_data(as_text=True)
+    assert "Bé &lt;b&gt;Na&lt;/b&gt;" in html and "<b>Na</b>" not in html
+    assert "Đi cùng hộ gia đình của Trần Thị Bình." in html
+    assert html.count("(tự động)") == 1
 
 
 def test_venue_search_page_and_errors(client, auth, make_user, scene):

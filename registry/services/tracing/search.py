@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ARRAY, any_, bindparam, literal, or_, select, union_all
+from sqlalchemy.orm import aliased, joinedload
 
 from registry import signals
 from registry.extensions import db
 from registry.idnumbers import normalise_id_number
-from registry.models import (CaseContact, Checkin, CheckinPoint, CheckoutReason, TimePrecision,
-                             TracingCase, Venue)
+from registry.models import (CaseContact, Checkin, CheckinPoint, CheckinSource, CheckoutReason,
+                             TimePrecision, TracingCase, Venue)
 from registry.phones import PhoneError, parse_phone
 from registry.text import fold, like_pattern, nfc
 from registry.timeutil import local_day_bounds_utc, to_local
@@ -27,6 +27,9 @@ DEFAULT_STAY = timedelta(0)
 # No visit is assumed longer than this; bounds the indexed range scan for overlaps.
 MAX_SPAN = timedelta(hours=24)
 MAX_VISITS = 500
+# Visits whose overlaps are looked up in one statement (a UNION ALL of one indexed range scan per
+# visit; SQLite allows 500 parts to a compound statement).
+VISITS_PER_STATEMENT = 100
 
 
 class SearchError(ValueError):
@@ -53,11 +56,35 @@ class Visit:
         return int(self.stay.total_seconds() // 60)
 
 
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    """What the contact lists show of a contact's check-in. Read as plain columns, not as ORM
+    rows: one person's visits can overlap a thousand others, and building a thousand ORM
+    objects was most of the search's time."""
+
+    id: int
+    full_name: str
+    birth_year: int | None
+    id_number: str | None
+    phone: str | None
+    checked_in_at: datetime
+    checked_out_at: datetime | None
+    checkout_reason: CheckoutReason | None
+    source: CheckinSource
+    time_precision: TimePrecision
+    companion_name: str | None  # the household member they came with, if any
+
+    @property
+    def closed_automatically(self) -> bool:
+        """Whether the exit time is the venue's closing time, not a real check-out."""
+        return self.checkout_reason == CheckoutReason.AUTOMATIC
+
+
 @dataclass
 class Contact:
     """Someone at the same point at an overlapping time."""
 
-    checkin: Checkin
+    checkin: ContactRecord
     is_certain: bool
 
 
@@ -186,6 +213,14 @@ def classify_query(text: str, kind: str = "auto") -> tuple[str, str]:
     return "name", text
 
 
+def id_among(column, ids):
+    """`column IN ids`. On PostgreSQL the ids go as one array (`= ANY(:ids)`): a thousand ids are
+    one parameter to send and plan, not a thousand."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(column.type)))
+    return column.in_(ids)
+
+
 def matching_checkin_ids(commune_id: int, kind: str, value: str) -> set[int]:
     """Ids of the check-ins whose declaration matches (the dates are filtered afterwards: one
     person has few records, and a date condition here would tempt SQLite into the wrong index).
@@ -221,7 +256,8 @@ def expand_linked(commune_id: int, ids: set[int]) -> set[int]:
         return set()
     linked = set(ids)
     id_numbers = {n for n in db.session.scalars(
-        select(Checkin.id_number).where(Checkin.id.in_(ids), Checkin.id_number.is_not(None)))}
+        select(Checkin.id_number).where(id_among(Checkin.id, ids),
+                                        Checkin.id_number.is_not(None)))}
     if id_numbers:
         linked |= _ids_in_commune(commune_id, Checkin.id_number.in_(id_numbers))
     for found in signals.collect(signals.linked_checkin_ids, commune_id,
@@ -234,51 +270,76 @@ def overlapping(point_id: int, start: datetime, end: datetime,
                 exclude: set[int] = frozenset()) -> list[Contact]:
     """Everyone at `point_id` whose visit overlaps [start, end], in time order.
 
-    The indexed range scan reads only the times; the full rows are loaded for the matches.
+    The indexed range scan reads only the times; the rows are loaded for the matches.
     """
-    return load_contacts([overlapping_ids(point_id, start, end, exclude)])[0]
+    return load_contacts(overlapping_ids([(point_id, start, end)], exclude))[0]
 
 
-def overlapping_ids(point_id: int, start: datetime, end: datetime,
-                    exclude: set[int] = frozenset()) -> dict[int, bool]:
-    """The check-ins at `point_id` whose visit overlaps [start, end], each with whether the
-    overlap is certain; only the index is read."""
-    point = db.session.get(CheckinPoint, point_id)
-    stay = venue_stay(point.venue if point is not None else None)
-    # Only rows that can overlap leave the index (the exact test is below, in Python): a row
-    # starts at most APPROXIMATE_SPREAD before its time, except a date-only row, and ends
-    # within max(stay, APPROXIMATE_SPREAD) of it, except when it has an exit time or only a
-    # date. Every column is in the (point, time, exit, precision, reason, id) index.
+def _overlap_candidates(visit: int, point_id: int, stay: timedelta, start: datetime,
+                        end: datetime):
+    """The indexed range scan for one visit: the rows at `point_id` that can overlap
+    [start, end]. Only rows that can overlap leave the index (the exact test is in Python): a
+    row starts at most APPROXIMATE_SPREAD before its time, except a date-only row, and ends
+    within max(stay, APPROXIMATE_SPREAD) of it, except when it has an exit time or only a
+    date. Every column is in the (point, time, exit, precision, reason, id) index."""
     date_only = Checkin.time_precision == TimePrecision.DATE_ONLY
-    candidates = db.session.execute(
-        select(Checkin.id, Checkin.checked_in_at, Checkin.checked_out_at,
-               Checkin.time_precision, Checkin.checkout_reason)
-        .where(Checkin.point_id == point_id, Checkin.checked_in_at >= start - MAX_SPAN,
-               Checkin.checked_in_at <= end + MAX_SPAN,
-               or_(Checkin.checked_in_at <= end + APPROXIMATE_SPREAD, date_only),
-               or_(Checkin.checked_in_at >= start - max(stay, APPROXIMATE_SPREAD),
-                   Checkin.checked_out_at >= start, date_only))).all()
-    certain: dict[int, bool] = {}
-    for cid, c_in, c_out, precision, reason in candidates:
-        if cid in exclude:
-            continue
-        c_start, c_end, is_certain = interval_of(c_in, real_exit(c_out, reason),
-                                                 TimePrecision(precision), stay=stay)
-        if c_start <= end and c_end >= start:
-            certain[cid] = is_certain
-    return certain
+    return (select(literal(visit).label("visit"), Checkin.id, Checkin.checked_in_at,
+                   Checkin.checked_out_at, Checkin.time_precision, Checkin.checkout_reason)
+            .where(Checkin.point_id == point_id, Checkin.checked_in_at >= start - MAX_SPAN,
+                   Checkin.checked_in_at <= end + MAX_SPAN,
+                   or_(Checkin.checked_in_at <= end + APPROXIMATE_SPREAD, date_only),
+                   or_(Checkin.checked_in_at >= start - max(stay, APPROXIMATE_SPREAD),
+                       Checkin.checked_out_at >= start, date_only)))
+
+
+def overlapping_ids(windows: list[tuple[int, datetime, datetime]],
+                    exclude: set[int] = frozenset()) -> list[dict[int, bool]]:
+    """For each (point id, start, end): the check-ins at that point whose visit overlaps it,
+    each with whether the overlap is certain. Only the index is read, in one statement per
+    VISITS_PER_STATEMENT windows (a round trip each, not one per visit)."""
+    stays = {}
+    for point_id, _, _ in windows:
+        if point_id not in stays:
+            point = db.session.get(CheckinPoint, point_id)
+            stays[point_id] = venue_stay(point.venue if point is not None else None)
+    found: list[dict[int, bool]] = [{} for _ in windows]
+    for first in range(0, len(windows), VISITS_PER_STATEMENT):
+        parts = [_overlap_candidates(n, point_id, stays[point_id], start, end)
+                 for n, (point_id, start, end) in
+                 enumerate(windows[first:first + VISITS_PER_STATEMENT], start=first)]
+        statement = parts[0] if len(parts) == 1 else union_all(*parts)
+        for n, cid, c_in, c_out, precision, reason in db.session.execute(statement):
+            if cid in exclude:
+                continue
+            point_id, start, end = windows[n]
+            c_start, c_end, is_certain = interval_of(c_in, real_exit(c_out, reason),
+                                                     TimePrecision(precision),
+                                                     stay=stays[point_id])
+            if c_start <= end and c_end >= start:
+                found[n][cid] = is_certain
+    return found
+
+
+_COMPANION = aliased(Checkin)
 
 
 def load_contacts(found: list[dict[int, bool]]) -> list[list[Contact]]:
     """The contacts of several visits (check-in id → certain, per visit), each list in time
-    order; the rows of all of them are loaded in one statement, not one per visit."""
+    order; the rows of all of them are read in one statement, not one per visit."""
     wanted = set().union(*found) if found else set()
     if not wanted:
         return [[] for _ in found]
-    rows = db.session.scalars(select(Checkin).where(Checkin.id.in_(wanted))
-                              .order_by(Checkin.checked_in_at, Checkin.id)).all()
-    return [[Contact(checkin=row, is_certain=certain[row.id]) for row in rows
-             if row.id in certain] for certain in found]
+    rows = db.session.execute(
+        select(Checkin.id, Checkin.full_name, Checkin.birth_year, Checkin.id_number,
+               Checkin.phone, Checkin.checked_in_at, Checkin.checked_out_at,
+               Checkin.checkout_reason, Checkin.source, Checkin.time_precision,
+               _COMPANION.full_name)
+        .outerjoin(_COMPANION, _COMPANION.id == Checkin.companion_of_id)
+        .where(id_among(Checkin.id, wanted))
+        .order_by(Checkin.checked_in_at, Checkin.id)).all()
+    records = [ContactRecord(*row) for row in rows]
+    return [[Contact(checkin=record, is_certain=certain[record.id]) for record in records
+             if record.id in certain] for certain in found]
 
 
 def name_candidates(ids: set[int], start: datetime, end: datetime) -> list[Candidate]:
@@ -289,7 +350,7 @@ def name_candidates(ids: set[int], start: datetime, end: datetime) -> list[Candi
     rows = db.session.execute(
         select(Checkin.id, Checkin.full_name, Checkin.birth_year, Checkin.id_number,
                Checkin.phone, Checkin.checked_in_at, Checkin.search_name)
-        .where(Checkin.id.in_(ids), Checkin.checked_in_at >= start - MAX_SPAN,
+        .where(id_among(Checkin.id, ids), Checkin.checked_in_at >= start - MAX_SPAN,
                Checkin.checked_in_at < end)).all()
     parent: dict = {}
 
@@ -345,10 +406,10 @@ def person_search(commune_id: int, query: str, kind: str, day_from: date, day_to
     window = timedelta(minutes=window_minutes)
     visits_rows = db.session.scalars(
         select(Checkin).options(joinedload(Checkin.venue), joinedload(Checkin.point))
-        .where(Checkin.id.in_(ids), Checkin.checked_in_at >= start - MAX_SPAN,
+        .where(id_among(Checkin.id, ids), Checkin.checked_in_at >= start - MAX_SPAN,
                Checkin.checked_in_at < end)
         .order_by(Checkin.checked_in_at, Checkin.id).limit(MAX_VISITS)).all() if ids else []
-    visits, found = [], []
+    visits = []
     for row in visits_rows:
         v_start, v_end, certain = checkin_interval(row, window)
         if v_end < start:
@@ -358,7 +419,7 @@ def person_search(commune_id: int, query: str, kind: str, day_from: date, day_to
                             exit_assumed=real_exit(row.checked_out_at,
                                                    row.checkout_reason) is None,
                             stay=venue_stay(row.venue)))
-        found.append(overlapping_ids(row.point_id, v_start, v_end, exclude=ids))
+    found = overlapping_ids([(v.checkin.point_id, v.start, v.end) for v in visits], exclude=ids)
     for visit, contacts in zip(visits, load_contacts(found)):
         for contact in contacts:
             # A contact is only as certain as the less certain of the two records.
@@ -378,11 +439,10 @@ def venue_search(commune_id: int, venue_id: int, point_id: int | None, start: da
         if point_id not in point_ids:
             raise SearchError("point")
         point_ids = [point_id]
-    found: list[Contact] = []
-    for pid in point_ids:
-        found.extend(overlapping(pid, start, end))
-    found.sort(key=lambda c: (c.checkin.checked_in_at, c.checkin.id))
-    return found
+    found = overlapping_ids([(pid, start, end) for pid in point_ids])
+    contacts = [c for point_contacts in load_contacts(found) for c in point_contacts]
+    contacts.sort(key=lambda c: (c.checkin.checked_in_at, c.checkin.id))
+    return contacts
 
 
 def points_for(commune_id: int) -> list[CheckinPoint]:
@@ -400,7 +460,8 @@ def find_person_checkins(commune_id: int, query: str, kind: str = "auto") -> lis
         return []
     return list(db.session.scalars(
         select(Checkin).options(joinedload(Checkin.venue), joinedload(Checkin.point))
-        .where(Checkin.id.in_(ids)).order_by(Checkin.checked_in_at.desc(), Checkin.id)))
+        .where(id_among(Checkin.id, ids))
+        .order_by(Checkin.checked_in_at.desc(), Checkin.id)))
 
 
 def find_person_contacts(commune_id: int, query: str, kind: str = "auto") -> list[CaseContact]:
